@@ -1,0 +1,249 @@
+"""People known to the bot, their profile, consent and roles."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.areas import Buurt, Wijk
+from models.base import Base, TimestampMixin, utcnow
+from models.errors import NotFound
+
+# Bump when the privacy notice changes in substance; people are asked again.
+PRIVACY_NOTICE_VERSION = "2026-11-27"
+DISPLAY_NAME_MAX = 128
+
+
+class Role(enum.StrEnum):
+    RESIDENT = "resident"
+    VOLUNTEER = "volunteer"
+    BUURTASSISTENT = "buurtassistent"
+    ADMIN = "admin"
+
+
+class OnboardingStep(enum.IntEnum):
+    LANGUAGE = 1
+    CONSENT = 2
+    WIJK = 3
+
+
+class Person(TimestampMixin, Base):
+    """Someone who has talked to the bot, or an admin named in the config."""
+
+    __tablename__ = "person"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    telegram_id: Mapped[int] = mapped_column(BigInteger, unique=True)
+    display_name: Mapped[str] = mapped_column(String(DISPLAY_NAME_MAX), default="")
+    username: Mapped[str | None] = mapped_column(String(64))
+    language: Mapped[str | None] = mapped_column(String(8))
+    home_wijk_id: Mapped[int | None] = mapped_column(
+        ForeignKey("wijk.id", ondelete="SET NULL"), index=True
+    )
+    home_buurt_id: Mapped[int | None] = mapped_column(ForeignKey("buurt.id", ondelete="SET NULL"))
+    consent_at: Mapped[datetime | None]
+    consent_version: Mapped[str | None] = mapped_column(String(32))
+    # Set when Telegram answers 403 for this person; cleared when they write again.
+    blocked_bot: Mapped[bool] = mapped_column(default=False)
+    started_at: Mapped[datetime | None]
+    last_seen_at: Mapped[datetime | None]
+
+
+class RoleAssignment(Base):
+    """A role for a person, for the whole city (wijk_id NULL) or one wijk."""
+
+    __tablename__ = "role_assignment"
+    __table_args__ = (UniqueConstraint("person_id", "role", "wijk_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+    wijk_id: Mapped[int | None] = mapped_column(ForeignKey("wijk.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+@dataclass(frozen=True)
+class Roles:
+    """The roles of one person: city-wide, and per wijk."""
+
+    city: frozenset[Role]
+    by_wijk: dict[int, frozenset[Role]]
+
+    def has(self, role: Role, wijk_id: int | None = None) -> bool:
+        """Tell whether the person has the role city-wide or in that wijk."""
+        if role in self.city or Role.ADMIN in self.city:
+            return True
+        if wijk_id is None:
+            return any(role in roles for roles in self.by_wijk.values())
+        return role in self.by_wijk.get(wijk_id, frozenset())
+
+    @property
+    def all(self) -> frozenset[Role]:
+        """Return every role held anywhere, plus resident."""
+        held = set(self.city) | {r for roles in self.by_wijk.values() for r in roles}
+        return frozenset(held | {Role.RESIDENT})
+
+
+def _insert(session: AsyncSession) -> Any:
+    """Return the insert() of the session's dialect, for ON CONFLICT."""
+    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+
+
+def clean_display_name(first_name: str | None, last_name: str | None = None) -> str:
+    """Join and trim a Telegram name so it fits the column."""
+    name = " ".join(part.strip() for part in (first_name, last_name) if part and part.strip())
+    return name[:DISPLAY_NAME_MAX]
+
+
+async def touch_person(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    display_name: str,
+    username: str | None,
+    private_chat: bool,
+) -> Person:
+    """Create or refresh the person behind an update; safe when two updates race."""
+    now = utcnow()
+    insert = _insert(session)
+    # ON CONFLICT DO NOTHING: two first updates at once must not fail on the unique key.
+    await session.execute(
+        insert(Person)
+        .values(telegram_id=telegram_id, display_name=display_name, created_at=now, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["telegram_id"])
+    )
+    person = await session.scalar(
+        select(Person).where(Person.telegram_id == telegram_id).with_for_update()
+    )
+    assert person is not None
+    person.display_name = display_name or person.display_name
+    person.username = username
+    person.last_seen_at = now
+    if private_chat:
+        person.started_at = person.started_at or now
+        person.blocked_bot = False
+    return person
+
+
+async def get_person(session: AsyncSession, telegram_id: int) -> Person | None:
+    """Return the person with this Telegram id, or None."""
+    return await session.scalar(select(Person).where(Person.telegram_id == telegram_id))
+
+
+async def require_person(session: AsyncSession, telegram_id: int) -> Person:
+    """Return the person with this Telegram id, or raise NotFound."""
+    person = await get_person(session, telegram_id)
+    if person is None:
+        raise NotFound("person")
+    return person
+
+
+def set_language(person: Person, language: str) -> None:
+    """Store the person's language."""
+    person.language = language
+
+
+def give_consent(person: Person) -> bool:
+    """Record consent to the current privacy notice; return False if it was already given."""
+    if person.consent_at is not None and person.consent_version == PRIVACY_NOTICE_VERSION:
+        return False
+    person.consent_at = utcnow()
+    person.consent_version = PRIVACY_NOTICE_VERSION
+    return True
+
+
+async def set_home_area(
+    session: AsyncSession, person: Person, *, wijk_id: int, buurt_id: int | None = None
+) -> tuple[Wijk, Buurt | None]:
+    """Set the home wijk (and buurt); the ids come from buttons, so check them."""
+    wijk = await session.get(Wijk, wijk_id)
+    if wijk is None:
+        raise NotFound("wijk")
+    buurt = await session.get(Buurt, buurt_id) if buurt_id is not None else None
+    if buurt is not None and buurt.wijk_id != wijk.id:
+        buurt = None
+    person.home_wijk_id = wijk.id
+    person.home_buurt_id = buurt.id if buurt else None
+    return wijk, buurt
+
+
+async def onboarding_step(session: AsyncSession, person: Person) -> OnboardingStep | None:
+    """Return the first onboarding step the person has not done, or None when done."""
+    if person.language is None:
+        return OnboardingStep.LANGUAGE
+    if person.consent_at is None or person.consent_version != PRIVACY_NOTICE_VERSION:
+        return OnboardingStep.CONSENT
+    if person.home_wijk_id is None and await session.scalar(select(Wijk.id).limit(1)):
+        return OnboardingStep.WIJK
+    return None
+
+
+async def roles_of(session: AsyncSession, person: Person) -> Roles:
+    """Load the person's roles."""
+    rows = (
+        await session.execute(
+            select(RoleAssignment.role, RoleAssignment.wijk_id).where(
+                RoleAssignment.person_id == person.id
+            )
+        )
+    ).all()
+    city: set[Role] = set()
+    by_wijk: dict[int, set[Role]] = {}
+    for role, wijk_id in rows:
+        if wijk_id is None:
+            city.add(Role(role))
+        else:
+            by_wijk.setdefault(wijk_id, set()).add(Role(role))
+    return Roles(frozenset(city), {k: frozenset(v) for k, v in by_wijk.items()})
+
+
+async def grant_role(
+    session: AsyncSession, person: Person, role: Role, *, wijk_id: int | None = None
+) -> bool:
+    """Give a role; return False when the person already had it."""
+    # NULL never equals NULL in a unique index, so check city-wide roles explicitly.
+    existing = await session.scalar(
+        select(RoleAssignment.id).where(
+            RoleAssignment.person_id == person.id,
+            RoleAssignment.role == role.value,
+            RoleAssignment.wijk_id.is_(None)
+            if wijk_id is None
+            else RoleAssignment.wijk_id == wijk_id,
+        )
+    )
+    if existing is not None:
+        return False
+    session.add(RoleAssignment(person_id=person.id, role=role.value, wijk_id=wijk_id))
+    await session.flush()
+    return True
+
+
+async def ensure_admins(session: AsyncSession, telegram_ids: tuple[int, ...]) -> int:
+    """Make the configured Telegram ids admins; return how many were new."""
+    added = 0
+    for telegram_id in telegram_ids:
+        insert = _insert(session)
+        now = utcnow()
+        await session.execute(
+            insert(Person)
+            .values(telegram_id=telegram_id, display_name="", created_at=now, updated_at=now)
+            .on_conflict_do_nothing(index_elements=["telegram_id"])
+        )
+        person = await require_person(session, telegram_id)
+        added += await grant_role(session, person, Role.ADMIN)
+    return added
+
+
+async def mark_blocked(session: AsyncSession, telegram_id: int) -> None:
+    """Remember that Telegram refuses private messages to this person."""
+    person = await get_person(session, telegram_id)
+    if person is not None:
+        person.blocked_bot = True
