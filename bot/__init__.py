@@ -1,0 +1,1 @@
+"""Buurtbot's application layer: config, wiring, command line, texts."""

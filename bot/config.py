@@ -1,0 +1,242 @@
+"""Load and validate the TOML configuration.
+
+Precedence: built-in defaults < the TOML file < environment variables (for secrets and the
+database). Every error names the file, the key, the bad value and what was expected.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.i18n import LANGUAGES
+
+DEFAULT_CONFIG_FILE = "config.toml"
+
+
+class ConfigError(Exception):
+    """A configuration value is missing or invalid."""
+
+
+@dataclass(frozen=True)
+class TelegramConfig:
+    token: str = ""
+    api_base_url: str = "https://api.telegram.org/bot"
+    api_file_url: str = "https://api.telegram.org/file/bot"
+    # Long-polling timeout for getUpdates, in seconds.
+    poll_timeout: int = 30
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    url: str = "sqlite+aiosqlite:///buurtbot.db"
+    echo: bool = False
+
+
+@dataclass(frozen=True)
+class BotConfig:
+    default_language: str = "nl"
+    timezone: str = "Europe/Amsterdam"
+    admins: tuple[int, ...] = ()
+    rate_limiter: bool = True
+    max_retries: int = 3
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """Return the configured time zone."""
+        return ZoneInfo(self.timezone)
+
+
+@dataclass(frozen=True)
+class AreasConfig:
+    file: str = ""
+    buurten_file: str = ""
+
+
+@dataclass(frozen=True)
+class OrganisationConfig:
+    name: str = "Buurtbot"
+    contact_email: str = ""
+    contact_phone: str = ""
+    website: str = ""
+
+
+@dataclass(frozen=True)
+class Config:
+    telegram: TelegramConfig = field(default_factory=TelegramConfig)
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    bot: BotConfig = field(default_factory=BotConfig)
+    areas: AreasConfig = field(default_factory=AreasConfig)
+    organisation: OrganisationConfig = field(default_factory=OrganisationConfig)
+    source: str = "(built-in defaults)"
+
+
+_TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
+_SECTIONS: dict[str, type] = {
+    "telegram": TelegramConfig,
+    "database": DatabaseConfig,
+    "bot": BotConfig,
+    "areas": AreasConfig,
+    "organisation": OrganisationConfig,
+}
+
+
+def resolve_path(cli_path: str | None, env: dict[str, str] | None = None) -> Path | None:
+    """Pick the config file: --config, else BUURTBOT_CONFIG, else ./config.toml if present."""
+    env = os.environ if env is None else env
+    if cli_path:
+        return Path(cli_path)
+    if env.get("BUURTBOT_CONFIG"):
+        return Path(env["BUURTBOT_CONFIG"])
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.exists() else None
+
+
+def load_config(path: Path | None, env: dict[str, str] | None = None) -> Config:
+    """Read, merge and validate the configuration."""
+    env = os.environ if env is None else env
+    raw: dict[str, Any] = {}
+    where = "(built-in defaults)"
+    if path is not None:
+        where = str(path)
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError(f"{where}: file not found") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"{where}: not valid TOML: {exc}") from None
+        except OSError as exc:
+            raise ConfigError(f"{where}: cannot read the file: {exc.strerror}") from None
+
+    sections: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in _SECTIONS:
+            raise ConfigError(
+                f"{where}: unknown section [{key}]; expected one of: {', '.join(_SECTIONS)}"
+            )
+        if not isinstance(value, dict):
+            raise ConfigError(f"{where}: [{key}] must be a table")
+        sections[key] = _build_section(where, key, _SECTIONS[key], value)
+
+    config = Config(source=where, **sections)
+    config = _apply_env(config, env)
+    _validate(config, where)
+    return config
+
+
+def _build_section(where: str, name: str, cls: type, values: dict[str, Any]) -> Any:
+    """Check the keys and types of one section against its dataclass defaults."""
+    defaults = cls()
+    kwargs: dict[str, Any] = {}
+    for key, value in values.items():
+        if not hasattr(defaults, key) or key.startswith("_"):
+            known = ", ".join(f for f in cls.__dataclass_fields__)
+            raise ConfigError(f"{where}: unknown key {name}.{key}; known keys: {known}")
+        expected = getattr(defaults, key)
+        kwargs[key] = _coerce(where, f"{name}.{key}", value, expected)
+    return cls(**kwargs)
+
+
+def _coerce(where: str, key: str, value: Any, expected: Any) -> Any:
+    """Return value if it has the type of the default, else raise a ConfigError."""
+    if isinstance(expected, bool):
+        if isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: {key} = {value!r} is not valid; expected true or false")
+    if isinstance(expected, int):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        raise ConfigError(f"{where}: {key} = {value!r} is not valid; expected a whole number")
+    if isinstance(expected, str):
+        if isinstance(value, str):
+            return value
+        raise ConfigError(f"{where}: {key} = {value!r} is not valid; expected a text in quotes")
+    if isinstance(expected, tuple):
+        if isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        ):
+            return tuple(value)
+        raise ConfigError(
+            f"{where}: {key} = {value!r} is not valid; expected a list of Telegram user ids "
+            "(whole numbers), e.g. [12345678]"
+        )
+    raise ConfigError(f"{where}: {key} has an unsupported type")  # pragma: no cover
+
+
+def _apply_env(config: Config, env: dict[str, str]) -> Config:
+    """Let the environment override the token and the database URL."""
+    if env.get("BUURTBOT_TOKEN"):
+        config = replace(config, telegram=replace(config.telegram, token=env["BUURTBOT_TOKEN"]))
+    if env.get("BUURTBOT_DATABASE_URL"):
+        config = replace(
+            config, database=replace(config.database, url=env["BUURTBOT_DATABASE_URL"])
+        )
+    return config
+
+
+def _validate(config: Config, where: str) -> None:
+    """Check values that have a type but also a shape."""
+    bot = config.bot
+    if bot.default_language not in LANGUAGES:
+        raise ConfigError(
+            f"{where}: bot.default_language = {bot.default_language!r} is not valid; "
+            f"expected one of: {', '.join(LANGUAGES)}"
+        )
+    try:
+        ZoneInfo(bot.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"{where}: bot.timezone = {bot.timezone!r} is not a known time zone; "
+            "expected a name like 'Europe/Amsterdam'"
+        ) from None
+    if bot.max_retries < 0 or bot.max_retries > 10:
+        raise ConfigError(
+            f"{where}: bot.max_retries = {bot.max_retries} is not valid; expected 0 to 10"
+        )
+    if any(a <= 0 for a in bot.admins):
+        raise ConfigError(
+            f"{where}: bot.admins = {list(bot.admins)} is not valid; "
+            "Telegram user ids are positive whole numbers"
+        )
+    token = config.telegram.token
+    if token and not _TOKEN_RE.match(token):
+        # Never echo the token itself: it is a secret.
+        raise ConfigError(
+            f"{where}: telegram.token (or BUURTBOT_TOKEN) does not look like a bot token; "
+            "expected the form 123456789:ABC-... that @BotFather gives you"
+        )
+    for key in ("api_base_url", "api_file_url"):
+        url = getattr(config.telegram, key)
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"{where}: telegram.{key} = {url!r} is not valid; expected an http(s) URL"
+            )
+    if config.telegram.poll_timeout < 0 or config.telegram.poll_timeout > 60:
+        raise ConfigError(
+            f"{where}: telegram.poll_timeout = {config.telegram.poll_timeout} is not valid; "
+            "expected 0 to 60 seconds"
+        )
+    url = config.database.url
+    if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):
+        raise ConfigError(
+            f"{where}: database.url = {_redact_url(url)!r} is not supported; expected "
+            "sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+        )
+    if config.areas.file and not Path(config.areas.file).exists():
+        raise ConfigError(f"{where}: areas.file = {config.areas.file!r}: file not found")
+    if config.areas.buurten_file and not Path(config.areas.buurten_file).exists():
+        raise ConfigError(
+            f"{where}: areas.buurten_file = {config.areas.buurten_file!r}: file not found"
+        )
+    if not config.organisation.name.strip():
+        raise ConfigError(f"{where}: organisation.name must not be empty")
+
+
+def _redact_url(url: str) -> str:
+    """Hide a password in a database URL."""
+    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
