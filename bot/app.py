@@ -1,0 +1,76 @@
+"""Build the Application: the one place where everything is wired together."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from sqlalchemy.ext.asyncio import AsyncEngine
+from telegram import LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
+
+import handlers
+from bot.commands import register_menus
+from bot.config import Config
+from bot.context import BuurtContext, Services
+from bot.errors import handle_error
+from bot.persistence import DatabasePersistence
+from bot.ratelimit import RetryingRateLimiter
+from models.areas import import_areas, read_area_file
+from models.db import create_engine, create_sessionmaker
+from models.people import ensure_admins
+
+_LOGGER = logging.getLogger("buurtbot")
+
+
+def build_application(config: Config, *, engine: AsyncEngine | None = None) -> Application:
+    """Assemble the bot: Telegram client, database, persistence, handlers and start-up work."""
+    engine = engine or create_engine(config.database.url, echo=config.database.echo)
+    sessionmaker = create_sessionmaker(engine)
+    builder = (
+        ApplicationBuilder()
+        .token(config.telegram.token)
+        .base_url(config.telegram.api_base_url)
+        .base_file_url(config.telegram.api_file_url)
+        .context_types(ContextTypes(context=BuurtContext))
+        .defaults(
+            Defaults(
+                parse_mode=ParseMode.HTML,
+                link_preview_options=LinkPreviewOptions(is_disabled=True),
+                tzinfo=config.bot.tz,
+            )
+        )
+        .persistence(DatabasePersistence(sessionmaker))
+        .post_init(_post_init)
+        .post_shutdown(_post_shutdown)
+    )
+    if config.bot.rate_limiter:
+        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=config.bot.max_retries))
+    application = builder.build()
+    application.bot_data["services"] = Services(config=config, sessionmaker=sessionmaker)
+    application.bot_data["engine"] = engine
+    handlers.register_all(application)
+    application.add_error_handler(handle_error)
+    return application
+
+
+async def _post_init(application: Application) -> None:
+    """Load configured areas, make the configured admins admins, and register the menus."""
+    services: Services = application.bot_data["services"]
+    config = services.config
+    async with services.sessionmaker.begin() as session:
+        for name in (config.areas.file, config.areas.buurten_file):
+            if name:
+                result = await import_areas(session, read_area_file(Path(name)))
+                _LOGGER.info("Areas from %s: %s", name, result)
+        added = await ensure_admins(session, config.bot.admins)
+    if added:
+        _LOGGER.info("%d admin(s) from bot.admins", added)
+    await register_menus(application, config.bot.default_language)
+
+
+async def _post_shutdown(application: Application) -> None:
+    """Close the database connections."""
+    engine: AsyncEngine = application.bot_data["engine"]
+    await engine.dispose()

@@ -1,0 +1,194 @@
+"""The ``buurtbot`` command: run the bot, upgrade the database, check the config, import areas."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import Config, ConfigError, load_config, resolve_path
+
+_LOGGER = logging.getLogger("buurtbot")
+
+BOTFATHER_HELP = (
+    "No bot token. Talk to @BotFather in Telegram, send /newbot and copy the token it gives you.\n"
+    "Then start again with: BUURTBOT_TOKEN=<your token> buurtbot run  (or set telegram.token)."
+)
+
+
+class TokenFilter(logging.Filter):
+    """Blank out the bot token wherever it would end up in a log line."""
+
+    def __init__(self, token: str) -> None:
+        super().__init__()
+        self._token = token
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the token in the formatted message."""
+        if self._token:
+            message = record.getMessage()
+            if self._token in message:
+                record.msg, record.args = message.replace(self._token, "<token>"), None
+        return True
+
+
+def setup_logging(config: Config | None, level: int = logging.INFO) -> None:
+    """Log to stderr; keep HTTP client chatter (which names the token in URLs) out."""
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if config is not None:
+        handler.addFilter(TokenFilter(config.telegram.token))
+    logging.basicConfig(level=level, handlers=[handler], force=True)
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Describe the commands and their options."""
+    parser = argparse.ArgumentParser(
+        prog="buurtbot",
+        description="Buurtbot: a Telegram bot for neighbourhood networks and neighbour help.",
+    )
+    parser.add_argument(
+        "--config",
+        metavar="PATH",
+        help="TOML config file (default: $BUURTBOT_CONFIG, else ./config.toml if it exists)",
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    commands.add_parser("run", help="upgrade the database, then run the bot (long polling)")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    db_commands.add_parser("upgrade", help="create or upgrade the tables to the newest version")
+    down = db_commands.add_parser("downgrade", help="go back to an older version")
+    down.add_argument("revision", help="revision id, or -1 for one step back")
+    db_commands.add_parser("current", help="show the database's version")
+    commands.add_parser("check-config", help="load and validate the config, then exit")
+    areas = commands.add_parser("areas", help="wijken and buurten")
+    area_commands = areas.add_subparsers(dest="areas_command", metavar="ACTION", required=True)
+    area_import = area_commands.add_parser(
+        "import", help="import wijken and buurten from GeoJSON files (wijken first)"
+    )
+    area_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = load_config(resolve_path(args.config))
+    except ConfigError as exc:
+        print(f"buurtbot: configuration error: {exc}", file=sys.stderr)
+        return 2
+    setup_logging(config)
+    match args.command:
+        case "check-config":
+            return check_config(config)
+        case "db":
+            return database(config, args)
+        case "areas":
+            return asyncio.run(import_area_files(config, args.files))
+        case "run":
+            return run(config)
+    return 2  # pragma: no cover - argparse refuses other commands
+
+
+def check_config(config: Config) -> int:
+    """Report the configuration's main facts (never the token)."""
+    token = "set" if config.telegram.token else "NOT SET (needed for 'run')"
+    print(f"Config OK: {config.source}")
+    print(f"  token: {token}")
+    print(f"  database: {config.database.url.split('@')[-1]}")
+    print(f"  language: {config.bot.default_language}, time zone: {config.bot.timezone}")
+    print(f"  admins: {len(config.bot.admins)}; areas: {config.areas.file or '(none)'}")
+    return 0
+
+
+def database(config: Config, args: argparse.Namespace) -> int:
+    """Upgrade, downgrade or show the database version."""
+    from models import migrate
+
+    url = config.database.url
+    match args.db_command:
+        case "upgrade":
+            migrate.upgrade(url)
+            print(f"Database is at version {migrate.head_revision()}.")
+        case "downgrade":
+            migrate.downgrade(url, args.revision)
+            print(f"Database downgraded to {args.revision}.")
+        case "current":
+            print(asyncio.run(migrate.current_revision(url)) or "empty (run 'buurtbot db upgrade')")
+    return 0
+
+
+async def import_area_files(config: Config, files: Sequence[Path]) -> int:
+    """Import GeoJSON area files in one transaction."""
+    from models.areas import AreaFileError, import_areas, read_area_file
+    from models.db import create_engine, create_sessionmaker
+
+    try:
+        features = [f for path in files for f in read_area_file(path)]
+    except AreaFileError as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 1
+    engine = create_engine(config.database.url)
+    try:
+        async with create_sessionmaker(engine).begin() as session:
+            result = await import_areas(session, features)
+    except AreaFileError as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        await engine.dispose()
+    print(
+        f"Wijken: {result.wijken_added} added, {result.wijken_updated} updated. "
+        f"Buurten: {result.buurten_added} added, {result.buurten_updated} updated."
+    )
+    return 0
+
+
+def run(config: Config) -> int:
+    """Upgrade the database and poll Telegram until stopped."""
+    if not config.telegram.token:
+        print(BOTFATHER_HELP, file=sys.stderr)
+        return 2
+    from sqlalchemy.exc import SQLAlchemyError
+    from telegram import Update
+    from telegram.error import InvalidToken, NetworkError
+
+    from bot.app import build_application
+    from models import migrate
+
+    where = config.database.url.split("@")[-1]
+    try:
+        migrate.upgrade(config.database.url)
+    except (SQLAlchemyError, OSError) as exc:
+        print(f"buurtbot: cannot open the database {where}: {exc}", file=sys.stderr)
+        return 1
+    application = build_application(config)
+    _LOGGER.info("Buurtbot starts (database %s)", where)
+    try:
+        application.run_polling(
+            allowed_updates=Update.ALL_TYPES,
+            timeout=config.telegram.poll_timeout,
+            drop_pending_updates=False,
+        )
+    except InvalidToken:
+        print(
+            "buurtbot: Telegram does not accept the bot token. " + BOTFATHER_HELP, file=sys.stderr
+        )
+        return 2
+    except NetworkError as exc:
+        print(
+            f"buurtbot: cannot reach Telegram at {config.telegram.api_base_url}: {exc}",
+            file=sys.stderr,
+        )
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""The bot's commands: Dutch names, English aliases, who may use them, and the menus."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram.ext import Application
+
+from bot.i18n import LANGUAGES, N_, translator
+from models.people import Role
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command of the public contract in PRODUCT.md."""
+
+    nl: str
+    en: str | None
+    description: str  # catalog key
+    roles: frozenset[Role] = frozenset({Role.RESIDENT})
+    in_groups: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        """Return every name the command answers to."""
+        return [self.nl] if self.en is None else [self.nl, self.en]
+
+    def name_for(self, language: str) -> str:
+        """Return the name to show to a person who reads this language."""
+        return self.en if language == "en" and self.en else self.nl
+
+
+START = Command("start", None, N_("cmd.start"), in_groups=True)
+HELP = Command("help", None, N_("cmd.help"), in_groups=True)
+SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
+CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
+
+# Only commands that exist go here; each feature adds its own when it lands.
+COMMANDS: tuple[Command, ...] = (START, HELP, SETTINGS, CANCEL)
+
+
+def visible_commands(roles: frozenset[Role], *, in_group: bool = False) -> list[Command]:
+    """Return the commands a person with these roles can use, in menu order."""
+    return [
+        c
+        for c in COMMANDS
+        if (roles & c.roles or Role.ADMIN in roles) and (c.in_groups or not in_group)
+    ]
+
+
+def menu(language: str, *, in_group: bool) -> list[BotCommand]:
+    """Build one command menu: resident commands, named in that language."""
+    t = translator(language)
+    return [
+        BotCommand(c.name_for(language), t(c.description))
+        for c in visible_commands(frozenset({Role.RESIDENT}), in_group=in_group)
+    ]
+
+
+async def register_menus(application: Application, default_language: str) -> None:
+    """Register the menus per language and scope, and the default for other languages."""
+    bot = application.bot
+    for in_group, scope in (
+        (False, BotCommandScopeAllPrivateChats()),
+        (True, BotCommandScopeAllGroupChats()),
+    ):
+        for language in LANGUAGES:
+            await bot.set_my_commands(
+                menu(language, in_group=in_group), scope=scope, language_code=language
+            )
+        await bot.set_my_commands(menu(default_language, in_group=in_group), scope=scope)

@@ -1,0 +1,40 @@
+"""The typed callback context: one place to reach the config and the database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.config import Config
+
+
+@dataclass
+class Services:
+    """Long-lived objects every callback may use (never a session: one per update)."""
+
+    config: Config
+    sessionmaker: async_sessionmaker[AsyncSession]
+
+
+class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """CallbackContext with typed access to the services."""
+
+    @property
+    def services(self) -> Services:
+        """Return the services wired in build_application."""
+        return self.application.bot_data["services"]
+
+    @property
+    def config(self) -> Config:
+        """Return the configuration."""
+        return self.services.config
+
+    def session(self) -> Any:
+        """Open a session in a transaction: ``async with context.session() as session``."""
+        return self.services.sessionmaker.begin()
+
+
+BuurtApplication = Application[Any, BuurtContext, Any, Any, Any, Any]

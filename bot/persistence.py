@@ -1,0 +1,98 @@
+"""Keep conversation states and flow data in the database, so a restart loses no flow."""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from copy import deepcopy
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.ext import BasePersistence, PersistenceInput
+
+from models import conversations
+
+ConversationKey = tuple[int | str, ...]
+ConversationDict = MutableMapping[ConversationKey, object]
+
+
+class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB persistence backed by our tables: conversation states and per-person flow data.
+
+    Only user_data and conversations are stored: bot_data holds live services, and chat data
+    and callback data are not used.
+    """
+
+    def __init__(
+        self, sessionmaker: async_sessionmaker[AsyncSession], update_interval: float = 5
+    ) -> None:
+        super().__init__(
+            store_data=PersistenceInput(
+                bot_data=False, chat_data=False, user_data=True, callback_data=False
+            ),
+            update_interval=update_interval,
+        )
+        self._sessionmaker = sessionmaker
+
+    async def get_user_data(self) -> dict[int, dict[Any, Any]]:
+        """Load every person's flow data."""
+        async with self._sessionmaker.begin() as session:
+            return await conversations.load_flow_data(session)
+
+    async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
+        """Store one person's flow data."""
+        async with self._sessionmaker.begin() as session:
+            await conversations.save_flow_data(session, user_id, deepcopy(data))
+
+    async def drop_user_data(self, user_id: int) -> None:
+        """Forget one person's flow data."""
+        async with self._sessionmaker.begin() as session:
+            await conversations.drop_flow_data(session, user_id)
+
+    async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
+        """Keep the in-memory copy: it is written through after every update."""
+
+    async def get_conversations(self, name: str) -> ConversationDict:
+        """Load the states of one conversation."""
+        async with self._sessionmaker.begin() as session:
+            return await conversations.load_conversations(session, name)
+
+    async def update_conversation(
+        self, name: str, key: ConversationKey, new_state: object | None
+    ) -> None:
+        """Store one conversation state (None: the conversation ended)."""
+        async with self._sessionmaker.begin() as session:
+            await conversations.save_conversation(session, name, key, new_state)
+
+    # Not stored: see the class docstring. PTB still requires the methods.
+    async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
+        """Return no chat data."""
+        return {}
+
+    async def update_chat_data(self, chat_id: int, data: dict[Any, Any]) -> None:
+        """Ignore chat data."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Ignore chat data."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict[Any, Any]) -> None:
+        """Ignore chat data."""
+
+    async def get_bot_data(self) -> dict[Any, Any]:
+        """Return no bot data."""
+        return {}
+
+    async def update_bot_data(self, data: dict[Any, Any]) -> None:
+        """Ignore bot data."""
+
+    async def refresh_bot_data(self, bot_data: dict[Any, Any]) -> None:
+        """Ignore bot data."""
+
+    async def get_callback_data(self) -> None:
+        """Return no callback data."""
+        return
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Ignore callback data."""
+
+    async def flush(self) -> None:
+        """Nothing is buffered: every write already went to the database."""

@@ -1,0 +1,92 @@
+"""What every feature's callbacks share: who is this, in which language, and how to reply."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+
+from bot.context import BuurtContext
+from bot.i18n import Translator, pick_language, translator
+from models.people import Person, clean_display_name, touch_person
+
+Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
+
+# Longest piece of typed text we ever echo back, so a reply always fits Telegram's limit.
+ECHO_MAX = 60
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The person behind an update, with their translator."""
+
+    person: Person
+    t: Translator
+
+    @property
+    def language(self) -> str:
+        """Return the person's language."""
+        return self.t.language
+
+
+def is_private(update: Update) -> bool:
+    """Tell whether the update comes from a private chat with the bot."""
+    return update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
+
+
+async def identify(session: AsyncSession, update: Update, context: BuurtContext) -> Caller:
+    """Create or refresh the person behind the update and pick their language."""
+    user = update.effective_user
+    assert user is not None
+    person = await touch_person(
+        session,
+        telegram_id=user.id,
+        display_name=clean_display_name(user.first_name, user.last_name),
+        username=user.username,
+        private_chat=is_private(update),
+    )
+    language = pick_language(
+        person.language, user.language_code, context.config.bot.default_language
+    )
+    return Caller(person=person, t=translator(language))
+
+
+def guess_translator(update: Update, context: BuurtContext) -> Translator:
+    """Pick a language without the database, from the person's Telegram app."""
+    user = update.effective_user
+    code = user.language_code if user else None
+    return translator(pick_language(None, code, context.config.bot.default_language))
+
+
+def shorten(text: str, limit: int = ECHO_MAX) -> str:
+    """Cut typed text for echoing it back."""
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+async def send(chat: Chat | int, context: BuurtContext, text: str, markup: Markup = None) -> None:
+    """Send an HTML message to a chat."""
+    chat_id = chat if isinstance(chat, int) else chat.id
+    await context.bot.send_message(chat_id, text, reply_markup=markup)
+
+
+async def close_buttons(update: Update, text: str | None = None) -> None:
+    """Take the buttons off the pressed message (optionally replacing its text)."""
+    query = update.callback_query
+    if query is None or query.message is None:
+        return
+    markup = getattr(query.message, "reply_markup", None)
+    if text is None and (markup is None or not markup.inline_keyboard):
+        return  # nothing to take away; an edit would only be refused as "not modified"
+    try:
+        if text is None:
+            await query.edit_message_reply_markup(reply_markup=None)
+        else:
+            await query.edit_message_text(text, reply_markup=None)
+    except BadRequest as exc:
+        # A double press edits the same message twice; Telegram calls the second "not modified".
+        if "not modified" not in str(exc).lower():
+            raise
