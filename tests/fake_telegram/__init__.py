@@ -1,0 +1,43 @@
+"""A fake Telegram Bot API server for end-to-end tests of the bot.
+
+    async with FakeTelegram() as fake:
+        app = (
+            ApplicationBuilder().token(fake.token)
+            .base_url(fake.base_url).base_file_url(fake.base_file_url).build()
+        )
+        ann = fake.add_user("Ann")
+        ...  # start the app polling, then:
+        await ann.send("/start")
+        reply = await ann.next_message()
+        await ann.press(reply, "Nederlands")
+        assert fake.rejected() == []
+
+The fake checks every call against ../shared/telegram/bot-api-10.0.json (when present) and
+enforces Telegram's limits (see limits.py for the flood-control numbers).
+"""
+
+from .errors import ApiError
+from .groups import FakeGroup
+from .html import HtmlError, html_to_text, parse_html
+from .limits import FloodLimits
+from .models import MessageVersion, RecordedRequest, SentMessage
+from .server import DEFAULT_TOKEN, FakeTelegram
+from .spec import DEFAULT_SPEC_PATH, UploadedFile
+from .users import FakeUser
+
+__all__ = [
+    "DEFAULT_SPEC_PATH",
+    "DEFAULT_TOKEN",
+    "ApiError",
+    "FakeGroup",
+    "FakeTelegram",
+    "FakeUser",
+    "FloodLimits",
+    "HtmlError",
+    "MessageVersion",
+    "RecordedRequest",
+    "SentMessage",
+    "UploadedFile",
+    "html_to_text",
+    "parse_html",
+]

@@ -1,0 +1,276 @@
+"""Check requests against the machine-readable Bot API spec (bot-api-10.0.json)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .errors import bad_request
+
+__all__ = [
+    "DEFAULT_SPEC_PATH",
+    "PTB_DEFAULT_PARAMS",
+    "FieldSpec",
+    "MethodSpec",
+    "Spec",
+    "UploadedFile",
+    "decode_form",
+]
+
+# ../shared relative to the repository: /work/main/tests/fake_telegram/spec.py -> /work/shared.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/telegram/bot-api-10.0.json"
+
+# Without the spec, these parameters must stay strings even if they look like JSON ("123").
+_STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "language_code",
+        "url",
+        "name",
+        "title",
+        "action",
+        "inline_message_id",
+        "business_connection_id",
+        "message_effect_id",
+        "secret_token",
+        "ip_address",
+        "icon_custom_emoji_id",
+        "file_id",
+        "document",
+        "photo",
+        "description",
+        "short_description",
+    }
+)
+# PTB's Bot._send_message adds the ext.Defaults values (parse_mode=HTML, disable_notification,
+# ...) to every method it serves, also to those without such a parameter (editMessageReplyMarkup,
+# sendLocation). Telegram ignores them and they are no typo, so the fake lets them pass too.
+PTB_DEFAULT_PARAMS = frozenset(
+    {
+        "parse_mode",
+        "disable_notification",
+        "protect_content",
+        "allow_sending_without_reply",
+        "link_preview_options",
+    }
+)
+_ARRAY_PREFIX = "Array of "
+# "Scope type, must be chat" / 'Type of the reaction, always "emoji"'
+_DISCRIMINATOR_RE = re.compile(r'(?:must be|always) "?([a-z_]+)"?\s*$')
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file part of a multipart request."""
+
+    filename: str
+    content: bytes
+    mime: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """Return the shape tests read from SentMessage.document."""
+        return {"filename": self.filename, "content": self.content, "mime": self.mime}
+
+    def __repr__(self) -> str:
+        return f"UploadedFile({self.filename!r}, {len(self.content)} bytes, {self.mime!r})"
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One method parameter or object field."""
+
+    name: str
+    types: tuple[str, ...]
+    required: bool
+
+
+@dataclass(frozen=True)
+class MethodSpec:
+    """A Bot API method with its parameters."""
+
+    name: str
+    fields: dict[str, FieldSpec]
+
+
+@dataclass(frozen=True)
+class _TypeSpec:
+    name: str
+    fields: dict[str, FieldSpec] | None  # None: no field list (InputFile, abstract types)
+    subtypes: tuple[str, ...]
+    discriminator: tuple[str, str] | None  # (field, required value), e.g. ("type", "chat")
+
+
+def _fields(raw: list[dict[str, Any]] | None) -> dict[str, FieldSpec]:
+    return {
+        f["name"]: FieldSpec(f["name"], tuple(f["types"]), bool(f["required"])) for f in raw or []
+    }
+
+
+def _discriminator(raw: dict[str, Any]) -> tuple[str, str] | None:
+    for f in raw.get("fields", []):
+        if f["name"] in ("type", "status", "source") and f["types"] == ["String"]:
+            match = _DISCRIMINATOR_RE.search(f["description"])
+            if match:
+                return f["name"], match.group(1)
+    return None
+
+
+def _type_name(value: Any) -> str:
+    names = {bool: "Boolean", int: "Integer", float: "Float", str: "String", list: "Array"}
+    if isinstance(value, UploadedFile):
+        return "InputFile"
+    return names.get(type(value), "Object" if isinstance(value, dict) else type(value).__name__)
+
+
+class Spec:
+    """Methods and types of one Bot API version, with request validation."""
+
+    def __init__(self, raw: dict[str, Any]) -> None:
+        self.version: str = raw.get("version", "?")
+        self.methods = {
+            name.lower(): MethodSpec(name, _fields(m.get("fields")))
+            for name, m in raw["methods"].items()
+        }
+        self.types = {
+            name: _TypeSpec(
+                name,
+                _fields(t["fields"]) if "fields" in t else None,
+                tuple(t.get("subtypes", ())),
+                _discriminator(t),
+            )
+            for name, t in raw["types"].items()
+        }
+
+    @classmethod
+    def load(cls, path: Path | None) -> Spec | None:
+        """Load the spec, or return None when the file is absent (limits still apply)."""
+        if path is None or not path.is_file():
+            return None
+        return cls(json.loads(path.read_text(encoding="utf-8")))
+
+    def method(self, name: str) -> MethodSpec | None:
+        """Look a method up case-insensitively, as Telegram does."""
+        return self.methods.get(name.lower())
+
+    def validate(self, method: MethodSpec, params: dict[str, Any]) -> None:
+        """Raise a 400 ApiError for unknown, missing or wrongly typed parameters."""
+        for name in params:
+            if name not in method.fields and name not in PTB_DEFAULT_PARAMS:
+                # Telegram silently ignores unknown parameters; the fake rejects them so that a
+                # typo such as "reply_markup " or "parse_mod" fails a test instead of being lost.
+                raise bad_request(f'unknown parameter "{name}" for method {method.name}')
+        for f in method.fields.values():
+            if f.required and params.get(f.name) in (None, ""):
+                raise bad_request(
+                    "message text is empty" if f.name == "text" else f"{f.name} is empty"
+                )
+        for name, value in params.items():
+            if name not in method.fields:
+                continue  # one of PTB_DEFAULT_PARAMS, ignored like Telegram does
+            error = self.check(value, method.fields[name].types, name)
+            if error is not None:
+                raise bad_request(error)
+
+    def check(self, value: Any, types: tuple[str, ...], path: str) -> str | None:
+        """Return why value fits none of types, or None if it fits one."""
+        best: tuple[int, str] | None = None
+        for type_name in types:
+            error = self._check_one(value, type_name, path)
+            if error is None:
+                return None
+            score = self._closeness(value, type_name)
+            if best is None or score > best[0]:
+                best = (score, error)
+        assert best is not None
+        if len(types) > 1 and best[0] <= 0:
+            # No candidate is recognisably what the caller meant: name them all.
+            return f'field "{path}" must be {" or ".join(types)}, got {_type_name(value)}'
+        return best[1]
+
+    def _closeness(self, value: Any, type_name: str) -> int:
+        """Score how much a dict looks like type_name, to report the most useful error."""
+        spec = self.types.get(type_name)
+        if not isinstance(value, dict) or spec is None:
+            return 0
+        if spec.subtypes:
+            return max((self._closeness(value, s) for s in spec.subtypes), default=0)
+        if spec.discriminator and value.get(spec.discriminator[0]) == spec.discriminator[1]:
+            return 1000
+        known = set(spec.fields or {})
+        # Recognised keys count double, so one typo next to a right key still points here.
+        return 2 * len(value.keys() & known) - len(value.keys() - known)
+
+    def _check_one(self, value: Any, type_name: str, path: str) -> str | None:
+        if type_name.startswith(_ARRAY_PREFIX):
+            if not isinstance(value, list):
+                return f'field "{path}" must be an Array, got {_type_name(value)}'
+            inner = (type_name.removeprefix(_ARRAY_PREFIX),)
+            for index, item in enumerate(value):
+                error = self.check(item, inner, f"{path}[{index}]")
+                if error is not None:
+                    return error
+            return None
+        ok = {
+            "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+            "Float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+            "Boolean": lambda v: isinstance(v, bool),
+            "String": lambda v: isinstance(v, str),
+            "InputFile": lambda v: isinstance(v, UploadedFile | str),
+        }.get(type_name)
+        if ok is not None:
+            if ok(value):
+                return None
+            return f'field "{path}" must be {type_name}, got {_type_name(value)}'
+        return self._check_object(value, type_name, path)
+
+    def _check_object(self, value: Any, type_name: str, path: str) -> str | None:
+        spec = self.types.get(type_name)
+        if spec is None:
+            return f'field "{path}" has unknown type {type_name}'
+        if spec.subtypes:
+            if isinstance(value, dict):
+                # Prefer the subtype whose discriminator matches, for a precise error.
+                for sub in spec.subtypes:
+                    disc = self.types[sub].discriminator
+                    if disc and value.get(disc[0]) == disc[1]:
+                        return self._check_object(value, sub, path)
+            return self.check(value, spec.subtypes, path)
+        if not isinstance(value, dict):
+            return f'field "{path}" must be a JSON object ({type_name}), got {_type_name(value)}'
+        fields = spec.fields or {}
+        for key in value:
+            if key not in fields:
+                return f'unknown field "{path}.{key}" in {type_name}'
+        for f in fields.values():
+            if f.required and f.name not in value:
+                return f'field "{path}.{f.name}" is required in {type_name}'
+        if spec.discriminator:
+            key, expected = spec.discriminator
+            if value.get(key) != expected:
+                return f'field "{path}.{key}" must be "{expected}" in {type_name}'
+        for key, item in value.items():
+            error = self.check(item, fields[key].types, f"{path}.{key}")
+            if error is not None:
+                return error
+        return None
+
+
+def decode_form(method: MethodSpec | None, name: str, raw: str) -> Any:
+    """Decode one form value the way PTB encoded it: JSON unless the parameter is a string."""
+    if method is not None and name in method.fields:
+        if set(method.fields[name].types) <= {"String", "InputFile"}:
+            return raw
+    elif name in _STRING_PARAMS:
+        return raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    # PTB never JSON-encodes strings, so a JSON string result means the raw text was meant.
+    return raw if isinstance(value, str) else value

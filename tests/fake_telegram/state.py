@@ -1,0 +1,299 @@
+"""The simulated Telegram: chats, messages, the update queue and change notification."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import itertools
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .errors import ApiError, bad_request, forbidden
+from .html import HtmlError, parse_html
+from .limits import FloodControl
+from .models import CallbackQueryRecord, RecordedRequest, SentMessage
+from .spec import UploadedFile
+
+if TYPE_CHECKING:
+    from .groups import FakeGroup
+    from .users import FakeUser
+
+__all__ = ["DEFAULT_ALLOWED_UPDATES", "StoredFile", "World"]
+
+# Update types Telegram delivers when allowed_updates is empty or was never set.
+DEFAULT_ALLOWED_UPDATES = frozenset(
+    {
+        "message",
+        "edited_message",
+        "channel_post",
+        "edited_channel_post",
+        "business_connection",
+        "business_message",
+        "edited_business_message",
+        "deleted_business_messages",
+        "guest_message",
+        "inline_query",
+        "chosen_inline_result",
+        "callback_query",
+        "shipping_query",
+        "pre_checkout_query",
+        "purchased_paid_media",
+        "poll",
+        "poll_answer",
+        "my_chat_member",
+        "chat_join_request",
+        "chat_boost",
+        "removed_chat_boost",
+        "managed_bot",
+    }
+)
+
+
+class StoredFile:
+    """A file known to the fake, downloadable under /file/bot<token>/<path>."""
+
+    def __init__(self, number: int, upload: UploadedFile, kind: str) -> None:
+        self.file_id = f"FAKE{kind.upper()}{number:06d}"
+        self.file_unique_id = f"U{number:06d}"
+        self.path = f"{kind}s/file_{number}_{upload.filename}"
+        self.upload = upload
+
+
+class World:
+    """Everything the fake remembers; method handlers and test actors both act on it."""
+
+    def __init__(
+        self, *, bot_user: dict[str, Any], privacy_mode: bool, flood: FloodControl | None
+    ) -> None:
+        self.bot_user = bot_user
+        self.bot_from = {k: bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
+        self.privacy_mode = privacy_mode
+        self.flood = flood
+        self.users: dict[int, FakeUser] = {}
+        self.groups: dict[int, FakeGroup] = {}
+        self.sent: list[SentMessage] = []
+        self.requests: list[RecordedRequest] = []
+        self.bot_messages: dict[tuple[int, int], SentMessage] = {}
+        self.user_messages: dict[tuple[int, int], dict[str, Any]] = {}
+        self.callback_queries: dict[str, CallbackQueryRecord] = {}
+        self.answers: list[tuple[int, dict[str, Any]]] = []  # (user id, answer) in call order
+        self.commands: dict[tuple[str, int | None, int | None, str], list[tuple[str, str]]] = {}
+        self.menu_buttons: dict[int | None, dict[str, Any]] = {}
+        self.files: dict[str, StoredFile] = {}
+        self.webhook: dict[str, Any] = {"url": ""}
+        self.updates: list[dict[str, Any]] = []
+        self.allowed_updates: frozenset[str] = DEFAULT_ALLOWED_UPDATES
+        self.dropped_updates = 0  # updates not queued because allowed_updates excluded them
+        self.poll_generation = 0  # bumped per getUpdates so an older long poll can yield (409)
+        self.active_polls = 0  # getUpdates calls waiting right now
+        self.stopping = False
+        self._chat_sent: dict[int, list[SentMessage]] = {}
+        self._message_ids: dict[int, int] = {}
+        self._update_ids = itertools.count(1)
+        self._user_ids = itertools.count(100_000_001)
+        self._group_ids = itertools.count(1)
+        self._query_ids = itertools.count(4_000_000_000_000_001)
+        self._file_numbers = itertools.count(1)
+        self._changed = asyncio.Event()
+
+    # -- change notification -------------------------------------------------------------
+
+    def notify(self) -> None:
+        """Wake everything waiting for a state change (long polls, wait_for)."""
+        self._changed.set()
+        self._changed = asyncio.Event()
+
+    async def wait_changed(self, seconds: float) -> None:
+        """Sleep until the next state change, or for at most the given seconds."""
+        event = self._changed
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(event.wait(), max(seconds, 0))
+
+    async def wait_for(
+        self, predicate: Callable[[], Any], within: float, what: Callable[[], str] | None = None
+    ) -> Any:
+        """Return predicate()'s first truthy value; on timeout raise AssertionError with context."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + within
+        while True:
+            value = predicate()
+            if inspect.isawaitable(value):
+                value = await value
+            if value:
+                return value
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                headline = what() if what else f"condition not met within {within} s"
+                raise AssertionError(f"{headline}\n{self.describe_requests()}")
+            # Short cap: the predicate may look at state outside the fake (the bot's database).
+            await self.wait_changed(min(remaining, 0.05))
+
+    def describe_requests(self, count: int = 10) -> str:
+        """Summarise the last requests, without the getUpdates noise."""
+        relevant = [r for r in self.requests if r.method != "getUpdates"][-count:]
+        if not relevant:
+            return "the bot made no requests (other than getUpdates)"
+        return f"last {len(relevant)} requests:\n" + "\n".join(f"  {r.summary()}" for r in relevant)
+
+    # -- ids and updates -------------------------------------------------------------------
+
+    def new_user_id(self) -> int:
+        """Allocate a user id."""
+        return next(self._user_ids)
+
+    def new_group_id(self) -> int:
+        """Allocate a supergroup id of the -100xxxxxxxxxx form."""
+        return -1_000_000_000_000 - next(self._group_ids)
+
+    def new_query_id(self) -> str:
+        """Allocate a callback query id."""
+        return str(next(self._query_ids))
+
+    def new_message_id(self, chat_id: int) -> int:
+        """Allocate the next message id of a chat (bot and user messages share the sequence)."""
+        self._message_ids[chat_id] = self._message_ids.get(chat_id, 0) + 1
+        return self._message_ids[chat_id]
+
+    def enqueue_update(self, kind: str, payload: dict[str, Any]) -> bool:
+        """Queue an update for getUpdates; return False if allowed_updates filters it out."""
+        if kind not in self.allowed_updates:
+            self.dropped_updates += 1
+            return False
+        self.updates.append({"update_id": next(self._update_ids), kind: payload})
+        self.notify()
+        return True
+
+    def confirm_updates(self, offset: int | None) -> None:
+        """Forget updates as getUpdates' offset prescribes."""
+        if offset is None or offset == 0:
+            return
+        if offset < 0:
+            self.updates = self.updates[offset:]
+        else:
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+
+    # -- chats -----------------------------------------------------------------------------
+
+    def chat(self, chat_id: Any) -> FakeUser | FakeGroup:
+        """Find a chat by id, or raise 400 chat not found (like Telegram for @usernames)."""
+        if isinstance(chat_id, int) and not isinstance(chat_id, bool):
+            found = self.users.get(chat_id) or self.groups.get(chat_id)
+            if found is not None:
+                return found
+        raise bad_request("chat not found")
+
+    def chat_for_sending(self, chat_id: Any) -> FakeUser | FakeGroup:
+        """Find a chat the bot may write to, or raise the error Telegram would give."""
+        if chat_id == self.bot_user["id"]:
+            raise forbidden("bot can't send messages to bots")
+        chat = self.chat(chat_id)
+        chat.ensure_bot_can_write()
+        return chat
+
+    def check_thread(self, chat: FakeUser | FakeGroup, thread_id: int | None) -> int | None:
+        """Validate message_thread_id for a chat; return it."""
+        if thread_id is None:
+            return None
+        if thread_id not in chat.topics:
+            raise bad_request("message thread not found")
+        return thread_id
+
+    def spend_flood(self, chat: FakeUser | FakeGroup) -> None:
+        """Charge one sent or edited message to flood control."""
+        if self.flood is not None:
+            self.flood.spend(chat.id, is_group=not chat.is_private)
+
+    def credit_private(self, user_id: int) -> None:
+        """Note a user action in a private chat (see FloodLimits.private_reply_credit)."""
+        if self.flood is not None:
+            self.flood.credit_private(user_id)
+
+    # -- messages --------------------------------------------------------------------------
+
+    def add_bot_message(self, message: SentMessage) -> SentMessage:
+        """Store a message the bot just sent and wake waiters."""
+        self.sent.append(message)
+        self._chat_sent.setdefault(message.chat_id, []).append(message)
+        self.bot_messages[(message.chat_id, message.message_id)] = message
+        self.notify()
+        return message
+
+    def messages_in(self, chat_id: int) -> list[SentMessage]:
+        """Return what the bot sent to one chat, in order."""
+        return self._chat_sent.get(chat_id, [])
+
+    def live_bot_message(self, chat_id: int, message_id: int) -> SentMessage | None:
+        """Return a bot message that has not been deleted."""
+        message = self.bot_messages.get((chat_id, message_id))
+        return None if message is None or message.deleted else message
+
+    def reply_target(
+        self, chat: FakeUser | FakeGroup, reply_parameters: dict[str, Any] | None
+    ) -> dict[str, Any] | None:
+        """Resolve reply_parameters to the Message replied to, as Telegram would."""
+        if not reply_parameters:
+            return None
+        chat_id = reply_parameters.get("chat_id", chat.id)
+        message_id = reply_parameters["message_id"]
+        bot_message = self.live_bot_message(chat_id, message_id)
+        if bot_message is not None:
+            return shallow_reply(bot_message.to_api())
+        user_message = self.user_messages.get((chat_id, message_id))
+        if user_message is not None:
+            return shallow_reply(user_message)
+        if reply_parameters.get("allow_sending_without_reply"):
+            return None
+        raise bad_request("message to be replied not found")
+
+    def store_upload(self, value: UploadedFile | str, kind: str) -> StoredFile:
+        """Keep an uploaded file, or find the one a file_id/URL names."""
+        if isinstance(value, UploadedFile):
+            if not value.content:
+                raise bad_request("file must be non-empty")
+            stored = StoredFile(next(self._file_numbers), value, kind)
+            self.files[stored.file_id] = stored
+            return stored
+        if value in self.files:
+            return self.files[value]
+        if value.startswith(("http://", "https://")):
+            name = value.rstrip("/").rsplit("/", 1)[-1] or "file"
+            upload = UploadedFile(name, b"", "application/octet-stream")
+            stored = StoredFile(next(self._file_numbers), upload, kind)
+            self.files[stored.file_id] = stored
+            return stored
+        raise bad_request("wrong file identifier/HTTP URL specified")
+
+
+def parse_formatted(
+    raw: str, parse_mode: str | None, entities: list[dict[str, Any]] | None
+) -> tuple[str, list[dict[str, Any]]]:
+    """Turn text plus parse_mode/entities into (plain text, entities), as Telegram does."""
+    if not parse_mode:
+        return raw, list(entities or [])
+    mode = parse_mode.lower()
+    if mode == "html":
+        try:
+            parsed = parse_html(raw)
+        except HtmlError as exc:
+            raise bad_request(f"can't parse entities: {exc}") from exc
+        return parsed.text, parsed.entities
+    if mode in ("markdown", "markdownv2"):
+        raise bad_request(f"fake server does not implement parse_mode {parse_mode}")
+    raise bad_request(f"unsupported parse_mode {parse_mode!r}")
+
+
+def shallow_reply(message: dict[str, Any]) -> dict[str, Any]:
+    """Return a Message fit for reply_to_message: Telegram does not nest replies further."""
+    return {k: v for k, v in message.items() if k != "reply_to_message"}
+
+
+def now() -> int:
+    """Return a Bot API date (Unix seconds)."""
+    return int(time.time())
+
+
+def api_error_from(exc: Exception) -> ApiError:
+    """Map an unexpected handler exception to a 500 so the test sees it, not a hang."""
+    return ApiError(500, f"Internal Server Error: fake server bug: {exc!r}")
