@@ -26,6 +26,8 @@ _LOGGER = logging.getLogger("buurtbot")
 
 def build_application(config: Config, *, engine: AsyncEngine | None = None) -> Application:
     """Assemble the bot: Telegram client, database, persistence, handlers and start-up work."""
+    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
     engine = engine or create_engine(config.database.url, echo=config.database.echo)
     sessionmaker = create_sessionmaker(engine)
     builder = (

@@ -36,13 +36,12 @@ class TokenFilter(logging.Filter):
 
 
 def setup_logging(config: Config | None, level: int = logging.INFO) -> None:
-    """Log to stderr; keep HTTP client chatter (which names the token in URLs) out."""
+    """Log to stderr, with the token blanked out should any line contain it."""
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if config is not None:
         handler.addFilter(TokenFilter(config.telegram.token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Callable, Iterator
-from dataclasses import replace
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 import pytest
@@ -207,20 +206,18 @@ async def bot(bot_runner: BotRunner) -> Application:
     return await bot_runner.start()
 
 
-@pytest.fixture
-def config_with() -> Callable[..., Config]:
-    """Return a helper that copies a config with some sections replaced."""
-
-    def _with(config: Config, **sections: object) -> Config:
-        return replace(config, **sections)
-
-    return _with
+async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5.0) -> None:
+    """Wait until an async check (e.g. on the database) holds; fail after some seconds."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while not await check():
+        if asyncio.get_running_loop().time() > deadline:
+            raise AssertionError(f"{check.__name__} did not hold within {seconds} s")
+        await asyncio.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)
-def _no_real_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Make sure no test reaches Telegram itself: there is no internet, and there must not be."""
+def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep a developer's own BUURTBOT_* settings (a real token!) out of the tests."""
     monkeypatch.delenv("BUURTBOT_TOKEN", raising=False)
     monkeypatch.delenv("BUURTBOT_CONFIG", raising=False)
     monkeypatch.delenv("BUURTBOT_DATABASE_URL", raising=False)
-    return
