@@ -11,12 +11,16 @@ from telegram.constants import ParseMode
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, Defaults
 
 import handlers
+from bot.clock import Clock, SystemClock
 from bot.commands import register_menus
 from bot.config import Config
 from bot.context import BuurtContext, Services
+from bot.delivery import Dispatcher
 from bot.errors import handle_error
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
+from bot.scheduling import schedule_jobs
+from handlers.requests.cards import make_card_sender
 from models.areas import import_areas, read_area_file
 from models.db import create_engine, create_sessionmaker
 from models.people import ensure_admins
@@ -24,7 +28,9 @@ from models.people import ensure_admins
 _LOGGER = logging.getLogger("buurtbot")
 
 
-def build_application(config: Config, *, engine: AsyncEngine | None = None) -> Application:
+def build_application(
+    config: Config, *, engine: AsyncEngine | None = None, clock: Clock | None = None
+) -> Application:
     """Assemble the bot: Telegram client, database, persistence, handlers and start-up work."""
     # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
     logging.getLogger("httpx").setLevel(logging.WARNING)
@@ -45,12 +51,17 @@ def build_application(config: Config, *, engine: AsyncEngine | None = None) -> A
         )
         .persistence(DatabasePersistence(sessionmaker))
         .post_init(_post_init)
+        .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
     if config.bot.rate_limiter:
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=config.bot.max_retries))
     application = builder.build()
-    application.bot_data["services"] = Services(config=config, sessionmaker=sessionmaker)
+    clock = clock or SystemClock()
+    dispatcher = Dispatcher(sessionmaker, clock, make_card_sender(config))
+    application.bot_data["services"] = Services(
+        config=config, sessionmaker=sessionmaker, clock=clock, dispatcher=dispatcher
+    )
     application.bot_data["engine"] = engine
     handlers.register_all(application)
     application.add_error_handler(handle_error)
@@ -70,6 +81,14 @@ async def _post_init(application: Application) -> None:
     if added:
         _LOGGER.info("%d admin(s) from bot.admins", added)
     await register_menus(application, config.bot.default_language)
+    await services.dispatcher.initialize(application.bot)
+    schedule_jobs(application, config)
+
+
+async def _post_stop(application: Application) -> None:
+    """Stop sending outbox messages while the bot can still finish the one in hand."""
+    services: Services = application.bot_data["services"]
+    await services.dispatcher.shutdown()
 
 
 async def _post_shutdown(application: Application) -> None:

@@ -58,6 +58,34 @@ class AreasConfig:
     buurten_file: str = ""
 
 
+DEFAULT_CATEGORIES = (
+    "boodschappen",
+    "vervoer",
+    "klusje",
+    "computer",
+    "gezelschap",
+    "huisdier",
+    "formulieren",
+    "anders",
+)
+
+
+@dataclass(frozen=True)
+class RequestsConfig:
+    # Category slugs; the default ones have texts in the catalogs. A custom category is written
+    # "Dutch label / English label", e.g. "Tuin / Garden".
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES
+    description_min: int = 10
+    description_max: int = 500
+    max_open: int = 3
+    max_per_day: int = 5
+    expire_grace_hours: int = 24
+    still_needed_after_hours: int = 48
+    remind_before_minutes: int = 60
+    quiet_hours: str = "22:00-08:00"
+    followup_interval_seconds: int = 60
+
+
 @dataclass(frozen=True)
 class OrganisationConfig:
     name: str = "Buurtbot"
@@ -73,6 +101,7 @@ class Config:
     bot: BotConfig = field(default_factory=BotConfig)
     areas: AreasConfig = field(default_factory=AreasConfig)
     organisation: OrganisationConfig = field(default_factory=OrganisationConfig)
+    requests: RequestsConfig = field(default_factory=RequestsConfig)
     source: str = "(built-in defaults)"
 
 
@@ -83,6 +112,7 @@ _SECTIONS: dict[str, type] = {
     "bot": BotConfig,
     "areas": AreasConfig,
     "organisation": OrganisationConfig,
+    "requests": RequestsConfig,
 }
 
 
@@ -156,6 +186,16 @@ def _coerce(where: str, key: str, value: Any, expected: Any) -> Any:
         if isinstance(value, str):
             return value
         raise ConfigError(f"{where}: {key} = {value!r} is not valid; expected a text in quotes")
+    if isinstance(expected, tuple) and expected and isinstance(expected[0], str):
+        if (
+            isinstance(value, list)
+            and value
+            and all(isinstance(v, str) and v.strip() for v in value)
+        ):
+            return tuple(v.strip() for v in value)
+        raise ConfigError(
+            f"{where}: {key} = {value!r} is not valid; expected a non-empty list of texts"
+        )
     if isinstance(expected, tuple):
         if isinstance(value, list) and all(
             isinstance(v, int) and not isinstance(v, bool) for v in value
@@ -233,6 +273,7 @@ def _validate(config: Config, where: str) -> None:
         raise ConfigError(
             f"{where}: areas.buurten_file = {config.areas.buurten_file!r}: file not found"
         )
+    _validate_requests(config.requests, where)
     if not config.organisation.name.strip():
         raise ConfigError(f"{where}: organisation.name must not be empty")
 
@@ -240,3 +281,34 @@ def _validate(config: Config, where: str) -> None:
 def _redact_url(url: str) -> str:
     """Hide a password in a database URL."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+_QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _validate_requests(requests: RequestsConfig, where: str) -> None:
+    """Check the help-request settings."""
+    if not 1 <= requests.description_min < requests.description_max <= 3000:
+        raise ConfigError(
+            f"{where}: requests.description_min/max = {requests.description_min}/"
+            f"{requests.description_max} are not valid; expected 1 <= min < max <= 3000"
+        )
+    for key in ("max_open", "max_per_day", "followup_interval_seconds"):
+        if getattr(requests, key) < 1:
+            raise ConfigError(f"{where}: requests.{key} must be at least 1")
+    for key in ("expire_grace_hours", "still_needed_after_hours", "remind_before_minutes"):
+        if getattr(requests, key) < 0:
+            raise ConfigError(f"{where}: requests.{key} must not be negative")
+    if requests.quiet_hours and not _QUIET_RE.match(requests.quiet_hours):
+        raise ConfigError(
+            f"{where}: requests.quiet_hours = {requests.quiet_hours!r} is not valid; "
+            "expected HH:MM-HH:MM, e.g. '22:00-08:00', or '' for none"
+        )
+    if len(requests.categories) > 24:
+        raise ConfigError(f"{where}: requests.categories has more than 24 entries")
+    for category in requests.categories:
+        if category not in DEFAULT_CATEGORIES and "/" not in category:
+            raise ConfigError(
+                f"{where}: requests.categories entry {category!r} is not a known category; "
+                f"use one of {', '.join(DEFAULT_CATEGORIES)}, or 'Dutch label / English label'"
+            )

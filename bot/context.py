@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application, CallbackContext, ExtBot
 
+from bot.clock import Clock
 from bot.config import Config
+from bot.delivery import Dispatcher
 
 
 @dataclass
@@ -17,6 +20,8 @@ class Services:
 
     config: Config
     sessionmaker: async_sessionmaker[AsyncSession]
+    clock: Clock
+    dispatcher: Dispatcher
 
 
 class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -35,6 +40,10 @@ class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[
     def session(self) -> Any:
         """Open a session in a transaction: ``async with context.session() as session``."""
         return self.services.sessionmaker.begin()
+
+    def now(self) -> datetime:
+        """Return the current time from the configured clock."""
+        return self.services.clock.now()
 
 
 BuurtApplication = Application[Any, BuurtContext, Any, Any, Any, Any]

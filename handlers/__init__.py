@@ -12,9 +12,15 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import CANCEL, HELP, START
+from bot.commands import CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
-from handlers import cancel, help, onboarding, settings
+from handlers import cancel, groups, help, onboarding, settings
+from handlers.requests import actions, ask_flow, feedback, volunteer
+
+REQUEST_BUTTONS = (
+    r"^req:(claim|show|done|cancel|cancelok|withdraw|withdrawok|notyet|failed|needed|notneeded)"
+    r":(\d{1,9})$"
+)
 
 # Runs after every other group, so conversation states are final when they are written.
 PERSIST_GROUP = 100
@@ -31,9 +37,21 @@ def register_all(application: Application) -> None:
     add = application.add_handler
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
     add(settings.conversation())
+    add(ask_flow.conversation())
+    add(feedback.conversation())
+    # A request deep link before the plain /start, which would otherwise take it.
+    request_link = filters.Regex(r"^/start req_\d{1,9}$")
+    add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))
     add(CommandHandler(START.names, onboarding.start))
     add(CommandHandler(HELP.names, help.show_help))
     add(CommandHandler(CANCEL.names, cancel.cancel, filters=private))
+    add(CommandHandler(MINE.names, actions.show_mine, filters=private))
+    add(CommandHandler(VOLUNTEER.names, volunteer.show_volunteering, filters=private))
+    add(CommandHandler(LINK.names, groups.start_link))
+    add(CallbackQueryHandler(actions.press, pattern=REQUEST_BUTTONS))
+    add(CallbackQueryHandler(actions.keep, pattern=r"^req:keep:\d{1,9}$"))
+    add(CallbackQueryHandler(volunteer.press_profile, pattern=r"^vol:"))
+    add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))
     add(CallbackQueryHandler(onboarding.choose_wijk, pattern=r"^ob:wijk:(\d{1,9})(?::(\d{1,9}))?$"))

@@ -49,12 +49,12 @@ async def show_help(update: Update, context: BuurtContext) -> None:
     await send(update.effective_chat, context, text)
 
 
-async def point_to_private(update: Update, context: BuurtContext) -> None:
+async def point_to_private(update: Update, context: BuurtContext, payload: str = "group") -> None:
     """Answer briefly in a group with a button that opens the private chat."""
     t = guess_translator(update, context)
     message = update.effective_message
     assert message is not None
     button = InlineKeyboardButton(
-        t("group.open_private"), url=deep_link(context.bot.username, "group")
+        t("group.open_private"), url=deep_link(context.bot.username, payload)
     )
     await message.reply_text(t("group.private_only"), reply_markup=InlineKeyboardMarkup([[button]]))

@@ -38,7 +38,7 @@ async def step_messages(
     step: OnboardingStep | None,
     *,
     returning: bool,
-    config: Config,
+    context: BuurtContext,
 ) -> Messages:
     """Build the messages that ask for a step, or the welcome when all are done."""
     t = caller.t
@@ -52,7 +52,7 @@ async def step_messages(
             ],
             per_row=1,
         )
-        return [(consent_notice(t, config), keyboard)]
+        return [(consent_notice(t, context.config), keyboard)]
     if step is OnboardingStep.WIJK:
         return await wijk_prompt(session, t, "ob")
     roles = await roles_of(session, caller.person)
@@ -62,7 +62,8 @@ async def step_messages(
     key = N_("welcome.back") if returning else N_("welcome.new")
     greeting = t(key, name=caller.person.display_name)
     body = help_text(t, roles, wijk_name=wijk.name if wijk else None)
-    return [(Html(f"{greeting}\n\n{body}"), ReplyKeyboardRemove())]
+    welcome = (Html(f"{greeting}\n\n{body}"), ReplyKeyboardRemove())
+    return [welcome, *pending_request_messages(context, t)]
 
 
 def consent_notice(t: Translator, config: Config) -> Html:
@@ -73,6 +74,17 @@ def consent_notice(t: Translator, config: Config) -> Html:
     if not contact:
         return notice
     return Html(f"{notice}\n" + t("consent.contact", contact=contact))
+
+
+def pending_request_messages(context: BuurtContext, t: Translator) -> Messages:
+    """Offer the request whose link brought a new person here, now onboarding is done."""
+    pending = context.user_data.pop("pending_request", None) if context.user_data else None
+    if pending is None:
+        return []
+    button = InlineKeyboardButton(
+        t("request.show_button", number=pending), callback_data=f"req:show:{pending}"
+    )
+    return [(t("request.pending", number=pending), rows([button]))]
 
 
 async def send_all(update: Update, context: BuurtContext, messages: Messages) -> None:
@@ -91,7 +103,7 @@ async def start(update: Update, context: BuurtContext) -> None:
     async with context.session() as session:
         caller = await identify(session, update, context)
         step = await onboarding_step(session, caller.person)
-        messages = await step_messages(session, caller, step, returning=True, config=context.config)
+        messages = await step_messages(session, caller, step, returning=True, context=context)
     if payload and payload not in KNOWN_PAYLOADS:
         messages.insert(0, (caller.t("start.unknown_link"), None))
     await send_all(update, context, messages)
@@ -112,9 +124,7 @@ async def choose_language(update: Update, context: BuurtContext) -> None:
             set_language(caller.person, language)
             caller = Caller(caller.person, translator(language))
             step = await onboarding_step(session, caller.person)
-            messages = await step_messages(
-                session, caller, step, returning=False, config=context.config
-            )
+            messages = await step_messages(session, caller, step, returning=False, context=context)
     await _finish_press(update, context, caller, messages, caller.t("language.saved"))
 
 
@@ -134,9 +144,7 @@ async def answer_consent(update: Update, context: BuurtContext) -> None:
         else:
             give_consent(caller.person)
             step = await onboarding_step(session, caller.person)
-            messages = await step_messages(
-                session, caller, step, returning=False, config=context.config
-            )
+            messages = await step_messages(session, caller, step, returning=False, context=context)
     t = caller.t
     if messages == []:
         await query.answer()
@@ -170,7 +178,7 @@ async def choose_wijk(update: Update, context: BuurtContext) -> None:
                 chosen = wijk.name
                 step = await onboarding_step(session, caller.person)
                 messages = await step_messages(
-                    session, caller, step, returning=False, config=context.config
+                    session, caller, step, returning=False, context=context
                 )
     if chosen is None:  # the wijk was removed since the buttons were sent
         await query.answer(caller.t("error.not_found"))
@@ -227,9 +235,7 @@ async def receive_location(update: Update, context: BuurtContext) -> None:
         if step in (OnboardingStep.LANGUAGE, OnboardingStep.CONSENT):
             # No consent yet: do not use the location; ask the step again.
             messages = [(caller.t("hint.use_buttons"), None)]
-            messages += await step_messages(
-                session, caller, step, returning=False, config=context.config
-            )
+            messages += await step_messages(session, caller, step, returning=False, context=context)
         else:
             mode = "ob" if step is OnboardingStep.WIJK else "set"
             messages = await location_reply(
@@ -255,9 +261,7 @@ async def receive_text(update: Update, context: BuurtContext) -> None:
             messages = await name_reply(session, t, "ob", message.text)
         elif step is not None:
             messages = [(t("hint.use_buttons"), None)]
-            messages += await step_messages(
-                session, caller, step, returning=False, config=context.config
-            )
+            messages += await step_messages(session, caller, step, returning=False, context=context)
         else:
             messages = [(t("hint.free_text"), None)]
     await send_all(update, context, messages)

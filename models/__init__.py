@@ -3,7 +3,16 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic needs that).
 """
 
-from models import areas, conversations, people
+from models import areas, conversations, groups, help_requests, outbox, people, volunteers
 from models.base import Base
 
-__all__ = ["Base", "areas", "conversations", "people"]
+__all__ = [
+    "Base",
+    "areas",
+    "conversations",
+    "groups",
+    "help_requests",
+    "outbox",
+    "people",
+    "volunteers",
+]

@@ -11,6 +11,7 @@ import asyncio
 import os
 import shutil
 from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,7 @@ from bot.config import (
     Config,
     DatabaseConfig,
     OrganisationConfig,
+    RequestsConfig,
     TelegramConfig,
 )
 from models import migrate
@@ -149,6 +151,7 @@ def config(db_url: str, telegram: FakeTelegram, area_files: tuple[Path, Path]) -
         database=DatabaseConfig(url=db_url),
         bot=BotConfig(admins=(ADMIN_ID,), max_retries=2),
         areas=AreasConfig(file=str(wijken), buurten_file=str(buurten)),
+        requests=RequestsConfig(followup_interval_seconds=1),
         organisation=OrganisationConfig(
             name="Buurtnetwerk Test", contact_email="hallo@example.org"
         ),
@@ -156,18 +159,50 @@ def config(db_url: str, telegram: FakeTelegram, area_files: tuple[Path, Path]) -
     )
 
 
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, start: datetime | None = None) -> None:
+        self._now = start or datetime.now(UTC)
+
+    def now(self) -> datetime:
+        """Return the current fake time."""
+        return self._now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move time forward, e.g. advance(hours=25)."""
+        self._now += timedelta(**delta)
+        return self._now
+
+    def set(self, moment: datetime) -> None:
+        """Jump to a moment."""
+        self._now = moment
+
+
+# Wednesday 25 November 2026, 10:00 in Amsterdam: a fixed start makes "tomorrow" and quiet
+# hours come out the same on every run.
+CLOCK_START = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """Return a fake clock, standing at CLOCK_START."""
+    return FakeClock(CLOCK_START)
+
+
 class BotRunner:
     """Start and stop the real Application the way ``buurtbot run`` does, in this loop."""
 
-    def __init__(self, config: Config) -> None:
+    def __init__(self, config: Config, clock: FakeClock) -> None:
         self.config = config
+        self.clock = clock
         self.app: Application | None = None
 
     async def start(self, config: Config | None = None) -> Application:
         """Build and start the bot, polling the fake Telegram."""
         if config is not None:
             self.config = config
-        app = build_application(self.config)
+        app = build_application(self.config, clock=self.clock)
         await app.initialize()
         if app.post_init:
             await app.post_init(app)
@@ -187,15 +222,17 @@ class BotRunner:
             await app.updater.stop()
         if app.running:
             await app.stop()
+            if app.post_stop:
+                await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
 
 
 @pytest.fixture
-async def bot_runner(config: Config) -> AsyncIterator[BotRunner]:
+async def bot_runner(config: Config, clock: FakeClock) -> AsyncIterator[BotRunner]:
     """Yield a runner whose bot is stopped at the end of the test."""
-    runner = BotRunner(config)
+    runner = BotRunner(config, clock)
     yield runner
     await runner.stop()
 

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import migrate
 from models.areas import Buurt, Wijk
 from models.people import get_person
 from tests.conftest import PG_URL
@@ -72,7 +73,7 @@ async def test_db_upgrade_and_area_import(
     code, out, _ = await buurtbot("db", "upgrade", env=env)
     assert code == 0, out
     code, out, _ = await buurtbot("db", "current", env=env)
-    assert "0001" in out
+    assert migrate.head_revision() in out
     code, out, err = await buurtbot("areas", "import", *map(str, area_files), env=env)
     assert code == 0, err
     assert "Wijken: 2 added" in out

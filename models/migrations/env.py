@@ -3,15 +3,24 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Literal
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
 import models
+from models.base import UTCDateTime
 from models.db import create_engine
 
 config = context.config
 target_metadata = models.Base.metadata
+
+
+def render_item(type_: str, obj: object, autogen_context: object) -> str | Literal[False]:
+    """Write our UTC timestamp type as a plain DateTime, so migrations need no app imports."""
+    if type_ == "type" and isinstance(obj, UTCDateTime):
+        return "sa.DateTime(timezone=True)"
+    return False
 
 
 def run_migrations_offline() -> None:
@@ -21,6 +30,7 @@ def run_migrations_offline() -> None:
         target_metadata=target_metadata,
         literal_binds=True,
         render_as_batch=True,
+        render_item=render_item,
     )
     with context.begin_transaction():
         context.run_migrations()
@@ -29,7 +39,12 @@ def run_migrations_offline() -> None:
 def do_run_migrations(connection: Connection) -> None:
     """Run the migrations on one connection."""
     # Batch mode lets ALTER TABLE work on SQLite, which cannot alter most constraints.
-    context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        render_item=render_item,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -1,0 +1,51 @@
+"""Periodic jobs. Each asks the database what is due, so a restart loses nothing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram.ext import Application
+
+from bot.config import Config
+from bot.context import BuurtContext
+from handlers.requests.notify import queue_outcome
+from models.help_requests import FollowupTimes, run_due
+
+_LOGGER = logging.getLogger("buurtbot.scheduling")
+
+FOLLOWUPS_JOB = "followups"
+
+
+def followup_times(config: Config) -> FollowupTimes:
+    """Read the follow-up timings from the config."""
+    requests = config.requests
+    return FollowupTimes(
+        expire_grace=timedelta(hours=requests.expire_grace_hours),
+        still_needed_after=timedelta(hours=requests.still_needed_after_hours),
+        remind_before=timedelta(minutes=requests.remind_before_minutes),
+    )
+
+
+async def run_followups(context: BuurtContext) -> None:
+    """Apply due reminders, check-ins, "still needed?" questions and expiries."""
+    now = context.now()
+    config = context.config
+    async with context.session() as session:
+        outcomes = await run_due(session, now=now, times=followup_times(config))
+        for outcome in outcomes:
+            await queue_outcome(session, outcome, config, now)
+    if outcomes:
+        _LOGGER.info("%d follow-up(s) due", len(outcomes))
+        context.services.dispatcher.wake()
+
+
+def schedule_jobs(application: Application, config: Config) -> None:
+    """Register the periodic jobs on the JobQueue."""
+    assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        run_followups,
+        interval=config.requests.followup_interval_seconds,
+        first=1,
+        name=FOLLOWUPS_JOB,
+    )

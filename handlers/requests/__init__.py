@@ -1,0 +1,1 @@
+"""Help requests: asking, the buttons on requests, cards, notices, feedback, volunteering."""

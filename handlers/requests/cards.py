@@ -1,0 +1,70 @@
+"""Post request cards in the wijk's groups, and keep every posted card up to date."""
+
+from __future__ import annotations
+
+import logging
+
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+from telegram.error import BadRequest
+
+from bot.config import Config
+from bot.delivery import CardSender
+from bot.i18n import translator
+from handlers.requests.render import card_markup, card_text, facts_of
+from models.help_requests import HelpRequest, RequestCard, Status
+from models.outbox import Kind, OutboxMessage
+
+_LOGGER = logging.getLogger("buurtbot.cards")
+
+
+def make_card_sender(config: Config) -> CardSender:
+    """Return the outbox's card sender for this configuration."""
+
+    async def send_card(bot: Bot, session: AsyncSession, message: OutboxMessage) -> None:
+        """Post a card, or edit every posted card of a request to its current state."""
+        request = await session.get(HelpRequest, message.request_id)
+        if request is None:
+            return
+        # Groups read the card in the deployment's language.
+        t = translator(config.bot.default_language)
+        facts = await facts_of(session, request, t, config.requests, config.bot.tz)
+        text, markup = card_text(t, facts), card_markup(t, request, bot.username)
+        if message.kind == Kind.CARD:
+            if request.status != Status.OPEN:
+                return  # closed before its card went out: nothing to announce
+            sent = await bot.send_message(
+                message.chat_id,
+                text,
+                message_thread_id=message.thread_id or None,
+                reply_markup=markup,
+            )
+            session.add(
+                RequestCard(
+                    request_id=request.id,
+                    chat_id=message.chat_id,
+                    thread_id=message.thread_id,
+                    message_id=sent.message_id,
+                )
+            )
+            return
+        cards = await session.scalars(
+            select(RequestCard).where(RequestCard.request_id == request.id)
+        )
+        for card in list(cards):
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
+                )
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if "not modified" in reason:
+                    continue
+                if "not found" in reason or "chat not found" in reason:
+                    # Deleted by a group admin, or the bot left the group: forget the card.
+                    await session.execute(delete(RequestCard).where(RequestCard.id == card.id))
+                    continue
+                raise
+
+    return send_card

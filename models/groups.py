@@ -1,0 +1,74 @@
+"""Telegram groups (and forum topics) linked to a wijk: where request cards go."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.areas import Wijk
+from models.base import Base, TimestampMixin
+from models.errors import NotFound
+
+
+class GroupLink(TimestampMixin, Base):
+    """One group, or one topic of a forum group, that shows the cards of one wijk."""
+
+    __tablename__ = "group_link"
+    __table_args__ = (UniqueConstraint("chat_id", "thread_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    # 0 for the group itself: a NULL would escape the unique constraint.
+    thread_id: Mapped[int] = mapped_column(default=0)
+    wijk_id: Mapped[int] = mapped_column(ForeignKey("wijk.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(255), default="")
+    active: Mapped[bool] = mapped_column(default=True)
+    linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    unlinked_at: Mapped[datetime | None]
+
+
+async def link_group(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    thread_id: int | None,
+    wijk_id: int,
+    title: str,
+    linked_by_id: int | None,
+) -> GroupLink:
+    """Link a group or topic to a wijk (re-linking moves it to the new wijk)."""
+    if await session.get(Wijk, wijk_id) is None:
+        raise NotFound("wijk")
+    thread = thread_id or 0
+    link = await session.scalar(
+        select(GroupLink).where(GroupLink.chat_id == chat_id, GroupLink.thread_id == thread)
+    )
+    if link is None:
+        link = GroupLink(chat_id=chat_id, thread_id=thread, wijk_id=wijk_id)
+        session.add(link)
+    link.wijk_id, link.title, link.active = wijk_id, title[:255], True
+    link.linked_by_id, link.unlinked_at = linked_by_id, None
+    await session.flush()
+    return link
+
+
+async def links_for_wijk(session: AsyncSession, wijk_id: int) -> list[GroupLink]:
+    """Return the active groups and topics of a wijk."""
+    rows = await session.scalars(
+        select(GroupLink).where(GroupLink.wijk_id == wijk_id, GroupLink.active.is_(True))
+    )
+    return list(rows)
+
+
+async def link_of_chat(
+    session: AsyncSession, chat_id: int, thread_id: int | None = None
+) -> GroupLink | None:
+    """Return the active link of a group (or of one of its topics)."""
+    rows = await session.scalars(
+        select(GroupLink).where(GroupLink.chat_id == chat_id, GroupLink.active.is_(True))
+    )
+    links = {link.thread_id: link for link in rows}
+    return links.get(thread_id or 0) or links.get(0)

@@ -1,0 +1,385 @@
+"""Every state change of a help request, with its rules and who must hear about it.
+
+open -> claimed -> done; open | claimed -> cancelled (by the requester); claimed -> open (the
+helper withdraws); open -> expired (by the scheduler, see followups.py). Authority is checked
+here, against the stored request: button data only names a request, it proves nothing.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, tzinfo
+
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from models.areas import Buurt, Wijk
+from models.errors import NotAllowed, NotFound
+from models.help_requests.tables import (
+    ACTIVE,
+    CODE_WORDS,
+    AlreadyClaimed,
+    Draft,
+    Event,
+    Feedback,
+    HelpRequest,
+    Limits,
+    Notice,
+    NotOpen,
+    Outcome,
+    OwnRequest,
+    Status,
+    TooFast,
+    TooManyOpen,
+)
+from models.help_requests.timing import window
+from models.people import Person
+from models.volunteers import matching_volunteers
+
+# A check-in ("did it work out?") comes this long after the agreed time has passed.
+CHECKIN_AFTER = timedelta(hours=1)
+
+
+async def check_limits(
+    session: AsyncSession, person: Person, limits: Limits, now: datetime
+) -> None:
+    """Refuse a new request when the person has too many open, or posted too many today."""
+    mine = or_(HelpRequest.requester_id == person.id, HelpRequest.filed_by_id == person.id)
+    open_count = await session.scalar(
+        select(func.count()).where(mine, HelpRequest.status.in_(ACTIVE))
+    )
+    if (open_count or 0) >= limits.max_open:
+        raise TooManyOpen(limits.max_open)
+    today = await session.scalar(
+        select(func.count()).where(mine, HelpRequest.created_at > now - timedelta(days=1))
+    )
+    if (today or 0) >= limits.max_per_day:
+        raise TooFast(limits.max_per_day)
+
+
+async def create_request(
+    session: AsyncSession,
+    *,
+    person: Person,
+    draft: Draft,
+    now: datetime,
+    tz: tzinfo,
+    limits: Limits,
+    on_behalf: bool = False,
+) -> Outcome:
+    """Store a new open request; its cards go out and matching volunteers are told."""
+    await check_limits(session, person, limits, now)
+    wijk = await session.get(Wijk, draft.wijk_id)
+    if wijk is None:
+        raise NotFound("wijk")
+    buurt = await session.get(Buurt, draft.buurt_id) if draft.buurt_id else None
+    start, end = window(draft.when_kind, now=now, tz=tz, day=draft.when_date, part=draft.day_part)
+    request = HelpRequest(
+        requester_id=None if on_behalf else person.id,
+        filed_by_id=person.id if on_behalf else None,
+        behalf_name=draft.behalf_name if on_behalf else None,
+        behalf_phone=draft.behalf_phone if on_behalf else None,
+        behalf_consent_at=now if on_behalf else None,
+        category=draft.category,
+        description=draft.description,
+        when_kind=draft.when_kind.value,
+        when_date=draft.when_date,
+        day_part=draft.day_part.value if draft.day_part else None,
+        window_start_at=start,
+        window_end_at=end,
+        wijk_id=wijk.id,
+        buurt_id=buurt.id if buurt is not None and buurt.wijk_id == wijk.id else None,
+        contact=draft.contact.value,
+        contact_phone=draft.contact_phone,
+        status=Status.OPEN,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(request)
+    await session.flush()
+    outcome = Outcome(request, post_cards=True)
+    outcome.notices += await _tell_volunteers(session, request, now)
+    return outcome
+
+
+async def _tell_volunteers(
+    session: AsyncSession, request: HelpRequest, now: datetime
+) -> list[Notice]:
+    """Tell matching volunteers about an open request, once per opening."""
+    people = await matching_volunteers(
+        session, category=request.category, wijk_id=request.wijk_id, now=now
+    )
+    return [
+        Notice(
+            p.id,
+            Event.POSTED,
+            request.id,
+            quiet=True,
+        )
+        for p in people
+        if p.id not in (request.requester_id, request.filed_by_id, request.helper_id)
+    ]
+
+
+async def get_request(session: AsyncSession, request_id: int) -> HelpRequest:
+    """Return a request or raise NotFound."""
+    request = await session.get(HelpRequest, request_id)
+    if request is None:
+        raise NotFound("request")
+    return request
+
+
+async def claim_request(
+    session: AsyncSession, *, request_id: int, helper: Person, now: datetime
+) -> Outcome:
+    """Make the person the helper; of many presses at once exactly one wins."""
+    request = await get_request(session, request_id)
+    if helper.id in (request.requester_id, request.filed_by_id):
+        raise OwnRequest("own request")
+    # One conditional UPDATE: the database decides who was first, on SQLite and PostgreSQL.
+    result = await session.execute(
+        update(HelpRequest)
+        .where(HelpRequest.id == request_id, HelpRequest.status == Status.OPEN)
+        .values(
+            status=Status.CLAIMED,
+            helper_id=helper.id,
+            claimed_at=now,
+            updated_at=now,
+            code_word=secrets.choice(CODE_WORDS),
+            checkin_due_at=None,
+            reminded_at=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    await session.refresh(request)
+    if result.rowcount != 1:
+        if request.status == Status.CLAIMED:
+            raise AlreadyClaimed("already claimed")
+        raise NotOpen(request.status)
+    request.checkin_due_at = request.window_end_at + CHECKIN_AFTER
+    outcome = Outcome(request, edit_cards=True)
+    if request.contact_person_id is not None:
+        outcome.notices.append(
+            Notice(
+                request.contact_person_id,
+                Event.CLAIMED_REQUESTER,
+                request.id,
+            )
+        )
+    outcome.notices.append(
+        Notice(
+            helper.id,
+            Event.CLAIMED_HELPER,
+            request.id,
+        )
+    )
+    return outcome
+
+
+def _require_owner(request: HelpRequest, person: Person) -> None:
+    """Only the requester (or whoever filed it for them) may do this."""
+    if person.id not in (request.requester_id, request.filed_by_id):
+        raise NotAllowed("not your request")
+
+
+def _require_status(request: HelpRequest, *allowed: Status) -> None:
+    """Refuse a change the request's state does not allow."""
+    if request.status not in allowed:
+        raise NotOpen(request.status)
+
+
+async def cancel_request(
+    session: AsyncSession, *, request_id: int, person: Person, now: datetime
+) -> Outcome:
+    """Let the requester withdraw their request; a helper is told."""
+    request = await get_request(session, request_id)
+    _require_owner(request, person)
+    _require_status(request, *ACTIVE)
+    outcome = Outcome(request, edit_cards=True)
+    if request.helper_id is not None and request.status == Status.CLAIMED:
+        outcome.notices.append(Notice(request.helper_id, Event.CANCELLED_HELPER, request.id))
+    _close(request, Status.CANCELLED, "requester", now)
+    return outcome
+
+
+async def withdraw_help(
+    session: AsyncSession, *, request_id: int, person: Person, now: datetime
+) -> Outcome:
+    """Open a claimed request again: the helper steps back, or the requester lets them go.
+
+    The other side is told, and matching volunteers hear about the request again.
+    """
+    request = await get_request(session, request_id)
+    is_helper = request.helper_id == person.id
+    if not is_helper and person.id not in (request.requester_id, request.filed_by_id):
+        raise NotAllowed("not involved")
+    _require_status(request, Status.CLAIMED)
+    outcome = Outcome(request, edit_cards=True)
+    if is_helper and request.contact_person_id is not None:
+        outcome.notices.append(
+            Notice(request.contact_person_id, Event.WITHDRAWN_REQUESTER, request.id)
+        )
+    elif not is_helper and request.helper_id is not None:
+        outcome.notices.append(Notice(request.helper_id, Event.RELEASED_HELPER, request.id))
+    former_helper = request.helper_id
+    request.status = Status.OPEN
+    request.helper_id = None
+    request.code_word = None
+    request.checkin_due_at = None
+    request.reminded_at = None
+    request.updated_at = now
+    # A request that opens again after its time gets a fresh day before it expires.
+    request.window_end_at = max(request.window_end_at, now + timedelta(days=1))
+    await session.flush()
+    people = await matching_volunteers(
+        session, category=request.category, wijk_id=request.wijk_id, now=now
+    )
+    outcome.notices += [
+        Notice(
+            p.id,
+            Event.POSTED,
+            request.id,
+            quiet=True,
+        )
+        for p in people
+        if p.id not in (request.requester_id, request.filed_by_id, former_helper)
+    ]
+    return outcome
+
+
+async def complete_request(
+    session: AsyncSession, *, request_id: int, person: Person, now: datetime
+) -> Outcome:
+    """Mark a claimed request done (requester or helper); both get thanks and feedback."""
+    request = await get_request(session, request_id)
+    if person.id not in (request.requester_id, request.filed_by_id, request.helper_id):
+        raise NotAllowed("not involved")
+    _require_status(request, Status.CLAIMED)
+    _close(request, Status.DONE, "done", now)
+    outcome = Outcome(request, edit_cards=True)
+    for target in {request.contact_person_id, request.helper_id} - {None}:
+        assert target is not None
+        outcome.notices.append(Notice(target, Event.DONE_THANKS, request.id))
+    return outcome
+
+
+async def postpone_checkin(
+    session: AsyncSession, *, request_id: int, person: Person, now: datetime
+) -> HelpRequest:
+    """ "Not yet": ask again a day later."""
+    request = await get_request(session, request_id)
+    if person.id not in (request.requester_id, request.filed_by_id, request.helper_id):
+        raise NotAllowed("not involved")
+    _require_status(request, Status.CLAIMED)
+    request.checkin_due_at = now + timedelta(days=1)
+    request.updated_at = now
+    return request
+
+
+async def confirm_still_needed(
+    session: AsyncSession, *, request_id: int, person: Person, now: datetime, ask_after: timedelta
+) -> HelpRequest:
+    """ "Still needed": keep the request open a while longer."""
+    request = await get_request(session, request_id)
+    _require_owner(request, person)
+    _require_status(request, Status.OPEN)
+    request.still_needed_due_at = now + ask_after
+    request.window_end_at = max(request.window_end_at, now + ask_after)
+    request.updated_at = now
+    return request
+
+
+async def give_feedback(
+    session: AsyncSession, *, request_id: int, person: Person, score: int, now: datetime
+) -> Feedback:
+    """Store (or change) a person's feedback on a finished request."""
+    if score not in (1, 2, 3):
+        raise NotAllowed("bad score")
+    request = await get_request(session, request_id)
+    if request.helper_id == person.id:
+        role = "helper"
+    elif person.id in (request.requester_id, request.filed_by_id):
+        role = "requester"
+    else:
+        raise NotAllowed("not involved")
+    _require_status(request, Status.DONE)
+    feedback = await session.scalar(
+        select(Feedback).where(Feedback.request_id == request.id, Feedback.person_id == person.id)
+    )
+    if feedback is None:
+        feedback = Feedback(request_id=request.id, person_id=person.id, role=role, score=score)
+        session.add(feedback)
+    feedback.score, feedback.created_at = score, now
+    await session.flush()
+    return feedback
+
+
+async def add_feedback_comment(
+    session: AsyncSession, *, request_id: int, person: Person, comment: str
+) -> Feedback:
+    """Attach a comment to the person's feedback."""
+    feedback = await session.scalar(
+        select(Feedback).where(Feedback.request_id == request_id, Feedback.person_id == person.id)
+    )
+    if feedback is None:
+        raise NotFound("feedback")
+    feedback.comment = comment
+    return feedback
+
+
+def _close(request: HelpRequest, status: Status, reason: str, now: datetime) -> None:
+    """Move a request to a final state."""
+    request.status = status
+    request.close_reason = reason
+    request.closed_at = now
+    request.updated_at = now
+    request.checkin_due_at = None
+    request.still_needed_due_at = None
+
+
+async def requests_of(
+    session: AsyncSession, person: Person, *, recent: int = 5
+) -> list[HelpRequest]:
+    """Return the person's active requests and tasks, then a few recent closed ones."""
+    involved = or_(
+        HelpRequest.requester_id == person.id,
+        HelpRequest.filed_by_id == person.id,
+        HelpRequest.helper_id == person.id,
+    )
+    active = list(
+        await session.scalars(
+            select(HelpRequest)
+            .where(involved, HelpRequest.status.in_(ACTIVE))
+            .order_by(HelpRequest.id)
+        )
+    )
+    closed = list(
+        await session.scalars(
+            select(HelpRequest)
+            .where(involved, HelpRequest.status.not_in(ACTIVE))
+            .order_by(HelpRequest.closed_at.desc())
+            .limit(recent)
+        )
+    )
+    return active + closed
+
+
+async def open_requests(
+    session: AsyncSession,
+    *,
+    wijk_ids: list[int],
+    exclude_person: int | None = None,
+    limit: int = 10,
+) -> list[HelpRequest]:
+    """Return open requests in these wijken, soonest window first."""
+    query = (
+        select(HelpRequest)
+        .where(HelpRequest.status == Status.OPEN, HelpRequest.wijk_id.in_(wijk_ids))
+        .order_by(HelpRequest.window_end_at, HelpRequest.id)
+        .limit(limit)
+    )
+    if exclude_person is not None:
+        query = query.where(
+            or_(HelpRequest.requester_id.is_(None), HelpRequest.requester_id != exclude_person)
+        )
+    return list(await session.scalars(query))

@@ -1,0 +1,160 @@
+"""The outbox: every message the bot owes someone, stored in the same transaction as the change.
+
+A state change (a claim, a follow-up, an expiry) writes its messages here and commits; a
+dispatcher sends what is due. So a crash or Telegram's 429/5xx loses nothing, and a unique
+``dedupe_key`` keeps a follow-up from being queued twice.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from models.base import Base, utcnow
+
+
+class Kind(enum.StrEnum):
+    TEXT = "text"  # a prepared message to a person or chat
+    CARD = "card"  # post a request's card in a group (rendered when sent)
+    CARD_EDIT = "card_edit"  # bring every posted card of a request up to date
+
+
+class Status(enum.StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class OutboxMessage(Base):
+    """One message to send (or card to post or edit)."""
+
+    __tablename__ = "outbox_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    thread_id: Mapped[int] = mapped_column(default=0)
+    # The person it is for, so a person who blocked the bot or is erased can be skipped.
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="CASCADE"), index=True
+    )
+    request_id: Mapped[int | None] = mapped_column(
+        ForeignKey("help_request.id", ondelete="CASCADE"), index=True
+    )
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=Status.PENDING, index=True)
+    due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None]
+
+
+async def enqueue(
+    session: AsyncSession,
+    *,
+    kind: Kind,
+    chat_id: int,
+    now: datetime,
+    thread_id: int = 0,
+    person_id: int | None = None,
+    request_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+    due_at: datetime | None = None,
+    dedupe_key: str | None = None,
+) -> OutboxMessage | None:
+    """Queue a message; with a dedupe_key already used, queue nothing and return None."""
+    if dedupe_key is not None and await session.scalar(
+        select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+    ):
+        return None
+    message = OutboxMessage(
+        kind=kind.value,
+        chat_id=chat_id,
+        thread_id=thread_id,
+        person_id=person_id,
+        request_id=request_id,
+        payload=payload or {},
+        dedupe_key=dedupe_key,
+        due_at=due_at or now,
+        created_at=now,
+    )
+    session.add(message)
+    await session.flush()
+    return message
+
+
+async def claim_due(
+    session: AsyncSession, *, now: datetime, limit: int = 50
+) -> list[OutboxMessage]:
+    """Take up to limit due messages, oldest first, and mark them as being sent."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == Status.PENDING, OutboxMessage.due_at <= now)
+        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind.dialect.name == "postgresql":
+        # Two bot processes (active and standby) never take the same message.
+        query = query.with_for_update(skip_locked=True)
+    messages = list(await session.scalars(query))
+    for message in messages:
+        message.status = Status.SENDING
+        message.attempts += 1
+    return messages
+
+
+async def mark_sent(session: AsyncSession, message_id: int, *, now: datetime) -> None:
+    """Record that a message went out."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id == message_id)
+        .values(status=Status.SENT, sent_at=now, last_error=None)
+    )
+
+
+async def mark_failed(
+    session: AsyncSession, message_id: int, *, error: str, retry_at: datetime | None
+) -> None:
+    """Record a failure: try again at retry_at, or give up when it is None."""
+    values: dict[str, Any] = {"last_error": error[:500]}
+    if retry_at is None:
+        values["status"] = Status.FAILED
+    else:
+        values.update(status=Status.PENDING, due_at=retry_at)
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(values)
+    )
+
+
+async def release_interrupted(session: AsyncSession) -> int:
+    """Put messages left "sending" by a crash back in the queue; return how many."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == Status.SENDING)
+        .values(status=Status.PENDING)
+    )
+    return result.rowcount or 0
+
+
+def backoff(attempts: int) -> timedelta:
+    """Wait longer after each failed attempt: 5 s, 10 s, 20 s ... up to 10 minutes."""
+    return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """Return when the next pending message is due, if any."""
+    return await session.scalar(
+        select(OutboxMessage.due_at)
+        .where(OutboxMessage.status == Status.PENDING)
+        .order_by(OutboxMessage.due_at)
+        .limit(1)
+    )
