@@ -181,8 +181,10 @@ def part_prompt(t: Translator) -> Messages:
         ("evening", N_("when.evening")),
         ("all", N_("ask.whole_day")),
     ]
+    # The parts read in lower case inside a sentence; as buttons they start with a capital.
     buttons = [
-        InlineKeyboardButton(t(key), callback_data=f"ask:part:{code}") for code, key in parts
+        InlineKeyboardButton(t(key).capitalize(), callback_data=f"ask:part:{code}")
+        for code, key in parts
     ]
     keyboard = rows(buttons)
     return [(t("ask.part"), InlineKeyboardMarkup([*keyboard.inline_keyboard, [stop_button(t)]]))]

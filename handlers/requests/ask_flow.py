@@ -335,6 +335,7 @@ async def post(update: Update, context: BuurtContext) -> int:
                 now=now,
                 tz=config.bot.tz,
                 limits=limits_of(context),
+                still_needed_after=timedelta(hours=config.requests.still_needed_after_hours),
                 on_behalf=behalf,
             )
             await queue_outcome(session, outcome, config, now)

@@ -65,9 +65,14 @@ async def create_request(
     now: datetime,
     tz: tzinfo,
     limits: Limits,
+    still_needed_after: timedelta | None = None,
     on_behalf: bool = False,
 ) -> Outcome:
-    """Store a new open request; its cards go out and matching volunteers are told."""
+    """Store a new open request; its cards go out and matching volunteers are told.
+
+    With still_needed_after, the requester is asked after that long whether help is still
+    needed, if the request is open then.
+    """
     await check_limits(session, person, limits, now)
     wijk = await session.get(Wijk, draft.wijk_id)
     if wijk is None:
@@ -92,6 +97,7 @@ async def create_request(
         contact=draft.contact.value,
         contact_phone=draft.contact_phone,
         status=Status.OPEN,
+        still_needed_due_at=now + still_needed_after if still_needed_after else None,
         created_at=now,
         updated_at=now,
     )
