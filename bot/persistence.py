@@ -32,21 +32,30 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             update_interval=update_interval,
         )
         self._sessionmaker = sessionmaker
+        # What the database holds, per person: PTB offers every touched person's data after
+        # every update, and most of it has not changed; those writes are skipped.
+        self._stored: dict[int, dict[Any, Any]] = {}
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Load every person's flow data."""
         async with self._sessionmaker.begin() as session:
-            return await conversations.load_flow_data(session)
+            data = await conversations.load_flow_data(session)
+        self._stored = deepcopy(data)
+        return data
 
     async def update_user_data(self, user_id: int, data: dict[Any, Any]) -> None:
-        """Store one person's flow data."""
+        """Store one person's flow data, if it changed."""
+        if self._stored.get(user_id, {}) == data:
+            return
         async with self._sessionmaker.begin() as session:
             await conversations.save_flow_data(session, user_id, deepcopy(data))
+        self._stored[user_id] = deepcopy(data)
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one person's flow data."""
         async with self._sessionmaker.begin() as session:
             await conversations.drop_flow_data(session, user_id)
+        self._stored.pop(user_id, None)
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Keep the in-memory copy: it is written through after every update."""

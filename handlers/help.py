@@ -43,7 +43,8 @@ async def show_help(update: Update, context: BuurtContext) -> None:
     async with context.session() as session:
         caller = await identify(session, update, context)
         roles = await roles_of(session, caller.person)
-        wijk = await get_wijk(session, caller.person.home_wijk_id or 0)
+        home = caller.person.home_wijk_id
+        wijk = await get_wijk(session, home) if home else None
     assert update.effective_chat is not None
     text = help_text(caller.t, roles, wijk_name=wijk.name if wijk else None)
     await send(update.effective_chat, context, text)

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, undefer
 
 from models import geo
 from models.base import Base, TimestampMixin
@@ -25,7 +25,8 @@ class Wijk(TimestampMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
-    geometry: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Deferred: outlines are large, and only placing a location needs them.
+    geometry: Mapped[list[Any] | None] = mapped_column(JSON, deferred=True)
     min_lon: Mapped[float | None]
     min_lat: Mapped[float | None]
     max_lon: Mapped[float | None]
@@ -45,7 +46,8 @@ class Buurt(TimestampMixin, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(100))
     wijk_id: Mapped[int] = mapped_column(ForeignKey("wijk.id", ondelete="CASCADE"), index=True)
-    geometry: Mapped[list[Any] | None] = mapped_column(JSON)
+    # Deferred: outlines are large, and only placing a location needs them.
+    geometry: Mapped[list[Any] | None] = mapped_column(JSON, deferred=True)
     min_lon: Mapped[float | None]
     min_lat: Mapped[float | None]
     max_lon: Mapped[float | None]
@@ -221,7 +223,9 @@ async def locate(session: AsyncSession, *, latitude: float, longitude: float) ->
     lon, lat = longitude, latitude
     candidates = (
         await session.scalars(
-            select(Wijk).where(
+            select(Wijk)
+            .options(undefer(Wijk.geometry))
+            .where(
                 Wijk.min_lon <= lon, Wijk.max_lon >= lon, Wijk.min_lat <= lat, Wijk.max_lat >= lat
             )
         )
@@ -230,7 +234,9 @@ async def locate(session: AsyncSession, *, latitude: float, longitude: float) ->
     if wijk is not None:
         buurten = (
             await session.scalars(
-                select(Buurt).where(
+                select(Buurt)
+                .options(undefer(Buurt.geometry))
+                .where(
                     Buurt.wijk_id == wijk.id,
                     Buurt.min_lon <= lon,
                     Buurt.max_lon >= lon,
@@ -244,7 +250,7 @@ async def locate(session: AsyncSession, *, latitude: float, longitude: float) ->
 
     nearest: Wijk | None = None
     best = float("inf")
-    for w in await list_wijken(session):
+    for w in await session.scalars(select(Wijk).options(undefer(Wijk.geometry))):
         distance = geo.distance_m(_polygons(w), lon, lat)
         if distance < best:
             nearest, best = w, distance

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -111,26 +111,40 @@ async def touch_person(
     username: str | None,
     private_chat: bool,
 ) -> Person:
-    """Create or refresh the person behind an update; safe when two updates race."""
+    """Create or refresh the person behind an update, in one statement.
+
+    INSERT ... ON CONFLICT DO UPDATE is atomic, so two first updates at once make one person,
+    and it locks the row for the rest of the transaction on PostgreSQL.
+    """
     now = utcnow()
     insert = _insert(session)
-    # ON CONFLICT DO NOTHING: two first updates at once must not fail on the unique key.
-    await session.execute(
-        insert(Person)
-        .values(telegram_id=telegram_id, display_name=display_name, created_at=now, updated_at=now)
-        .on_conflict_do_nothing(index_elements=["telegram_id"])
+    stmt = insert(Person).values(
+        telegram_id=telegram_id,
+        display_name=display_name,
+        username=username,
+        last_seen_at=now,
+        started_at=now if private_chat else None,
+        blocked_bot=False,
+        created_at=now,
+        updated_at=now,
     )
-    person = await session.scalar(
-        select(Person).where(Person.telegram_id == telegram_id).with_for_update()
-    )
-    assert person is not None
-    person.display_name = display_name or person.display_name
-    person.username = username
-    person.last_seen_at = now
+    changes: dict[str, Any] = {
+        "display_name": func.coalesce(
+            func.nullif(stmt.excluded.display_name, ""), Person.display_name
+        ),
+        "username": stmt.excluded.username,
+        "last_seen_at": stmt.excluded.last_seen_at,
+        "updated_at": stmt.excluded.updated_at,
+    }
     if private_chat:
-        person.started_at = person.started_at or now
-        person.blocked_bot = False
-    return person
+        # Writing to the bot in private means Telegram lets the bot write back.
+        changes["started_at"] = func.coalesce(Person.started_at, stmt.excluded.started_at)
+        changes["blocked_bot"] = False
+    stmt = stmt.on_conflict_do_update(index_elements=["telegram_id"], set_=changes).returning(
+        Person
+    )
+    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+    return result.one()
 
 
 async def get_person(session: AsyncSession, telegram_id: int) -> Person | None:
