@@ -69,6 +69,10 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[database]\nurl = 'mysql://x'", "database.url = 'mysql://x' is not supported"),
         ("[areas]\nfile = 'nowhere.geojson'", "areas.file = 'nowhere.geojson': file not found"),
         ("[bot\n", "not valid TOML"),
+        ("[requests]\nquiet_hours = '25:00-08:00'", "requests.quiet_hours = '25:00-08:00'"),
+        ("[requests]\ncategories = ['fietsen']", "'fietsen' is not a known category"),
+        ("[requests]\ncategories = []", "expected a non-empty list of texts"),
+        ("[requests]\ndescription_min = 600", "requests.description_min/max = 600/500"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(
@@ -97,3 +101,15 @@ def test_config_file_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     assert resolve_path(None, env={}) == Path("config.toml")
     assert resolve_path(None, env={"BUURTBOT_CONFIG": "/etc/b.toml"}) == Path("/etc/b.toml")
     assert resolve_path("x.toml", env={"BUURTBOT_CONFIG": "/etc/b.toml"}) == Path("x.toml")
+
+
+def test_custom_categories_have_both_labels(tmp_path: Path) -> None:
+    from bot.i18n import translator
+    from handlers.requests.render import categories
+
+    path = write(tmp_path, "[requests]\ncategories = ['boodschappen', 'Tuin & erf / Garden']\n")
+    config = load_config(path, env={})
+    found = categories(config.requests)
+    assert [c.slug for c in found] == ["boodschappen", "c-tuin-erf"]
+    assert found[1].label(translator("nl")) == "Tuin &amp; erf"
+    assert found[1].label(translator("en")) == "Garden"
