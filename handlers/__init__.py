@@ -15,7 +15,7 @@ from telegram.ext import (
 from bot.commands import CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
 from handlers import cancel, groups, help, onboarding, settings
-from handlers.requests import actions, ask_flow, feedback, volunteer
+from handlers.requests import actions, ask, feedback, volunteer
 
 REQUEST_BUTTONS = (
     r"^req:(claim|show|done|cancel|cancelok|withdraw|withdrawok|notyet|failed|needed|notneeded)"
@@ -37,7 +37,7 @@ def register_all(application: Application) -> None:
     add = application.add_handler
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
     add(settings.conversation())
-    add(ask_flow.conversation())
+    add(ask.conversation())
     add(feedback.conversation())
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")

@@ -1,8 +1,8 @@
 """Help requests (burenhulp): tables, life cycle and follow-ups."""
 
+from models.help_requests.feedback import add_feedback_comment, give_feedback
 from models.help_requests.followups import FollowupTimes, run_due
 from models.help_requests.lifecycle import (
-    add_feedback_comment,
     cancel_request,
     check_limits,
     claim_request,
@@ -10,12 +10,10 @@ from models.help_requests.lifecycle import (
     confirm_still_needed,
     create_request,
     get_request,
-    give_feedback,
-    open_requests,
     postpone_checkin,
-    requests_of,
     withdraw_help,
 )
+from models.help_requests.queries import open_requests, requests_of
 from models.help_requests.tables import (
     ACTIVE,
     AlreadyClaimed,

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.help_requests.lifecycle import _close
+from models.help_requests.lifecycle import close_request
 from models.help_requests.tables import Event, HelpRequest, Notice, Outcome, Status
 
 
@@ -50,7 +50,7 @@ async def _expire(
     )
     outcomes = []
     for request in due:
-        _close(request, Status.EXPIRED, "expired", now)
+        close_request(request, Status.EXPIRED, "expired", now)
         outcome = Outcome(request, edit_cards=True)
         if request.contact_person_id is not None:
             outcome.notices.append(

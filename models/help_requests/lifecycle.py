@@ -21,7 +21,6 @@ from models.help_requests.tables import (
     AlreadyClaimed,
     Draft,
     Event,
-    Feedback,
     HelpRequest,
     Limits,
     Notice,
@@ -188,7 +187,7 @@ def _require_owner(request: HelpRequest, person: Person) -> None:
         raise NotAllowed("not your request")
 
 
-def _require_status(request: HelpRequest, *allowed: Status) -> None:
+def require_status(request: HelpRequest, *allowed: Status) -> None:
     """Refuse a change the request's state does not allow."""
     if request.status not in allowed:
         raise NotOpen(request.status)
@@ -200,11 +199,11 @@ async def cancel_request(
     """Let the requester withdraw their request; a helper is told."""
     request = await get_request(session, request_id)
     _require_owner(request, person)
-    _require_status(request, *ACTIVE)
+    require_status(request, *ACTIVE)
     outcome = Outcome(request, edit_cards=True)
     if request.helper_id is not None and request.status == Status.CLAIMED:
         outcome.notices.append(Notice(request.helper_id, Event.CANCELLED_HELPER, request.id))
-    _close(request, Status.CANCELLED, "requester", now)
+    close_request(request, Status.CANCELLED, "requester", now)
     return outcome
 
 
@@ -219,7 +218,7 @@ async def withdraw_help(
     is_helper = request.helper_id == person.id
     if not is_helper and person.id not in (request.requester_id, request.filed_by_id):
         raise NotAllowed("not involved")
-    _require_status(request, Status.CLAIMED)
+    require_status(request, Status.CLAIMED)
     outcome = Outcome(request, edit_cards=True)
     if is_helper and request.contact_person_id is not None:
         outcome.notices.append(
@@ -260,8 +259,8 @@ async def complete_request(
     request = await get_request(session, request_id)
     if person.id not in (request.requester_id, request.filed_by_id, request.helper_id):
         raise NotAllowed("not involved")
-    _require_status(request, Status.CLAIMED)
-    _close(request, Status.DONE, "done", now)
+    require_status(request, Status.CLAIMED)
+    close_request(request, Status.DONE, "done", now)
     outcome = Outcome(request, edit_cards=True)
     for target in {request.contact_person_id, request.helper_id} - {None}:
         assert target is not None
@@ -276,7 +275,7 @@ async def postpone_checkin(
     request = await get_request(session, request_id)
     if person.id not in (request.requester_id, request.filed_by_id, request.helper_id):
         raise NotAllowed("not involved")
-    _require_status(request, Status.CLAIMED)
+    require_status(request, Status.CLAIMED)
     request.checkin_due_at = now + timedelta(days=1)
     request.updated_at = now
     return request
@@ -288,52 +287,14 @@ async def confirm_still_needed(
     """ "Still needed": keep the request open a while longer."""
     request = await get_request(session, request_id)
     _require_owner(request, person)
-    _require_status(request, Status.OPEN)
+    require_status(request, Status.OPEN)
     request.still_needed_due_at = now + ask_after
     request.window_end_at = max(request.window_end_at, now + ask_after)
     request.updated_at = now
     return request
 
 
-async def give_feedback(
-    session: AsyncSession, *, request_id: int, person: Person, score: int, now: datetime
-) -> Feedback:
-    """Store (or change) a person's feedback on a finished request."""
-    if score not in (1, 2, 3):
-        raise NotAllowed("bad score")
-    request = await get_request(session, request_id)
-    if request.helper_id == person.id:
-        role = "helper"
-    elif person.id in (request.requester_id, request.filed_by_id):
-        role = "requester"
-    else:
-        raise NotAllowed("not involved")
-    _require_status(request, Status.DONE)
-    feedback = await session.scalar(
-        select(Feedback).where(Feedback.request_id == request.id, Feedback.person_id == person.id)
-    )
-    if feedback is None:
-        feedback = Feedback(request_id=request.id, person_id=person.id, role=role, score=score)
-        session.add(feedback)
-    feedback.score, feedback.created_at = score, now
-    await session.flush()
-    return feedback
-
-
-async def add_feedback_comment(
-    session: AsyncSession, *, request_id: int, person: Person, comment: str
-) -> Feedback:
-    """Attach a comment to the person's feedback."""
-    feedback = await session.scalar(
-        select(Feedback).where(Feedback.request_id == request_id, Feedback.person_id == person.id)
-    )
-    if feedback is None:
-        raise NotFound("feedback")
-    feedback.comment = comment
-    return feedback
-
-
-def _close(request: HelpRequest, status: Status, reason: str, now: datetime) -> None:
+def close_request(request: HelpRequest, status: Status, reason: str, now: datetime) -> None:
     """Move a request to a final state."""
     request.status = status
     request.close_reason = reason
@@ -341,51 +302,3 @@ def _close(request: HelpRequest, status: Status, reason: str, now: datetime) -> 
     request.updated_at = now
     request.checkin_due_at = None
     request.still_needed_due_at = None
-
-
-async def requests_of(
-    session: AsyncSession, person: Person, *, recent: int = 5
-) -> list[HelpRequest]:
-    """Return the person's active requests and tasks, then a few recent closed ones."""
-    involved = or_(
-        HelpRequest.requester_id == person.id,
-        HelpRequest.filed_by_id == person.id,
-        HelpRequest.helper_id == person.id,
-    )
-    active = list(
-        await session.scalars(
-            select(HelpRequest)
-            .where(involved, HelpRequest.status.in_(ACTIVE))
-            .order_by(HelpRequest.id)
-        )
-    )
-    closed = list(
-        await session.scalars(
-            select(HelpRequest)
-            .where(involved, HelpRequest.status.not_in(ACTIVE))
-            .order_by(HelpRequest.closed_at.desc())
-            .limit(recent)
-        )
-    )
-    return active + closed
-
-
-async def open_requests(
-    session: AsyncSession,
-    *,
-    wijk_ids: list[int],
-    exclude_person: int | None = None,
-    limit: int = 10,
-) -> list[HelpRequest]:
-    """Return open requests in these wijken, soonest window first."""
-    query = (
-        select(HelpRequest)
-        .where(HelpRequest.status == Status.OPEN, HelpRequest.wijk_id.in_(wijk_ids))
-        .order_by(HelpRequest.window_end_at, HelpRequest.id)
-        .limit(limit)
-    )
-    if exclude_person is not None:
-        query = query.where(
-            or_(HelpRequest.requester_id.is_(None), HelpRequest.requester_id != exclude_person)
-        )
-    return list(await session.scalars(query))

@@ -1,30 +1,18 @@
-"""The /vraag conversation: what each answer does, and the states as data."""
+"""The /vraag steps: what each answer does."""
 
 from __future__ import annotations
 
-import re
-import warnings
-from collections.abc import Awaitable, Callable
 from datetime import date, timedelta
 
 from telegram import InlineKeyboardButton, ReplyKeyboardRemove, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
-from telegram.warnings import PTBUserWarning
+from telegram.ext import ConversationHandler
 
-from bot.commands import ASK, CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_
 from handlers.common import Caller, close_buttons, identify, send
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
-from handlers.requests.ask import (
-    PHONE_RE,
+from handlers.requests.ask.prompts import (
     Step,
     category_prompt,
     contact_prompt,
@@ -32,7 +20,6 @@ from handlers.requests.ask import (
     description_prompt,
     draft_of,
     limits_of,
-    open_ask,
     part_prompt,
     preview,
     stop_button,
@@ -47,16 +34,14 @@ from models.errors import NotFound
 from models.help_requests import Draft, TooFast, TooManyOpen, create_request
 from models.people import Role, roles_of
 
-_DAY_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
-
-async def _caller(update: Update, context: BuurtContext) -> Caller:
+async def caller_of(update: Update, context: BuurtContext) -> Caller:
     """Identify the person in a short transaction."""
     async with context.session() as session:
         return await identify(session, update, context)
 
 
-async def _answer(update: Update, context: BuurtContext, messages: Messages) -> None:
+async def answer_press(update: Update, context: BuurtContext, messages: Messages) -> None:
     """Answer the press, retire its buttons and send the next question."""
     query = update.callback_query
     assert query is not None
@@ -66,7 +51,7 @@ async def _answer(update: Update, context: BuurtContext, messages: Messages) -> 
     await send_all(update, context, messages)
 
 
-def _after(context: BuurtContext, step: Step) -> Step:
+def next_step(context: BuurtContext, step: Step) -> Step:
     """Return the step after one answer: the next question, or the preview when changing."""
     draft = draft_of(context)
     if draft.get("changing"):
@@ -80,7 +65,7 @@ def _after(context: BuurtContext, step: Step) -> Step:
     return following
 
 
-async def _prompt(step: Step, caller: Caller, context: BuurtContext) -> Messages:
+async def prompt_for(step: Step, caller: Caller, context: BuurtContext) -> Messages:
     """Return the question of a step."""
     t = caller.t
     match step:
@@ -98,86 +83,32 @@ async def _prompt(step: Step, caller: Caller, context: BuurtContext) -> Messages
             return await preview(caller, context)
 
 
-async def _go(update: Update, context: BuurtContext, caller: Caller, step: Step) -> Step:
+async def go_to(update: Update, context: BuurtContext, caller: Caller, step: Step) -> Step:
     """Move to a step: ask its question (the preview once everything is known)."""
     if step is Step.PREVIEW:
         draft_of(context)["changing"] = True
-    messages = await _prompt(step, caller, context)
+    messages = await prompt_for(step, caller, context)
     if update.callback_query is not None:
-        await _answer(update, context, messages)
+        await answer_press(update, context, messages)
     else:
         await send_all(update, context, messages)
     return Step.PREVIEW if step is Step.PREVIEW else step
 
 
-async def choose_who(update: Update, context: BuurtContext) -> Step:
-    """A buurtassistent files for themself, or for a resident without Telegram."""
-    caller = await _caller(update, context)
-    assert context.match is not None
-    if context.match.group(1) == "me":
-        return await _go(update, context, caller, Step.CATEGORY)
-    await _answer(update, context, [(caller.t("ask.behalf_name"), None)])
-    return Step.BEHALF_NAME
-
-
-async def receive_behalf_name(update: Update, context: BuurtContext) -> Step:
-    """Store the resident's first name."""
-    caller = await _caller(update, context)
-    assert update.effective_message is not None
-    name = " ".join((update.effective_message.text or "").split())
-    if not 1 <= len(name) <= 64:
-        await send(update.effective_message.chat, context, caller.t("ask.behalf_name_bad"))
-        return Step.BEHALF_NAME
-    draft_of(context)["behalf_name"] = name
-    await send(update.effective_message.chat, context, caller.t("ask.behalf_phone"))
-    return Step.BEHALF_PHONE
-
-
-async def receive_behalf_phone(update: Update, context: BuurtContext) -> Step:
-    """Store the resident's phone number and ask to confirm their agreement."""
-    caller = await _caller(update, context)
-    message = update.effective_message
-    assert message is not None
-    phone = (message.text or "").strip()
-    if not PHONE_RE.match(phone):
-        await send(message.chat, context, caller.t("ask.behalf_phone_bad"))
-        return Step.BEHALF_PHONE
-    draft_of(context)["behalf_phone"] = phone
-    keyboard = rows(
-        [
-            InlineKeyboardButton(caller.t("ask.behalf_agreed"), callback_data="ask:agreed"),
-            stop_button(caller.t),
-        ],
-        per_row=1,
-    )
-    text = caller.t("ask.behalf_consent", name=draft_of(context)["behalf_name"])
-    await send(message.chat, context, text, keyboard)
-    return Step.BEHALF_CONSENT
-
-
-async def confirm_behalf(update: Update, context: BuurtContext) -> Step:
-    """Record that the resident agreed; the wijk must then be chosen."""
-    caller = await _caller(update, context)
-    draft = draft_of(context)
-    draft["behalf_agreed"] = True
-    draft["wijk_id"] = None
-    return await _go(update, context, caller, Step.CATEGORY)
-
-
 async def choose_category(update: Update, context: BuurtContext) -> Step:
     """Store the category (checked against the configured ones)."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.match is not None
     slug = context.match.group(1)
     if slug not in {c.slug for c in categories(context.config.requests)}:
-        return await _go(update, context, caller, Step.CATEGORY)
+        return await go_to(update, context, caller, Step.CATEGORY)
     draft_of(context)["category"] = slug
-    return await _go(update, context, caller, _after(context, Step.CATEGORY))
+    return await go_to(update, context, caller, next_step(context, Step.CATEGORY))
 
 
 async def receive_description(update: Update, context: BuurtContext) -> Step:
     """Store the one sentence, if its length is right."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     message = update.effective_message
     assert message is not None
     text = (message.text or "").strip()
@@ -192,25 +123,25 @@ async def receive_description(update: Update, context: BuurtContext) -> Step:
         )
         return Step.DESCRIPTION
     draft_of(context)["description"] = text
-    return await _go(update, context, caller, _after(context, Step.DESCRIPTION))
+    return await go_to(update, context, caller, next_step(context, Step.DESCRIPTION))
 
 
 async def choose_when(update: Update, context: BuurtContext) -> Step:
     """Store when; "pick a day" asks for the day and the part of the day."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.match is not None
     kind = context.match.group(1)
     draft = draft_of(context)
     if kind == "day":
-        await _answer(update, context, day_prompt(caller.t, context))
+        await answer_press(update, context, day_prompt(caller.t, context))
         return Step.DAY
     draft.update(when_kind=kind, when_date=None, day_part=None)
-    return await _go(update, context, caller, _after(context, Step.WHEN))
+    return await go_to(update, context, caller, next_step(context, Step.WHEN))
 
 
 async def choose_day(update: Update, context: BuurtContext) -> Step:
     """Store the day (only the next seven days are accepted)."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.match is not None
     today = context.now().astimezone(context.config.bot.tz).date()
     try:
@@ -218,53 +149,53 @@ async def choose_day(update: Update, context: BuurtContext) -> Step:
     except ValueError:
         day = today
     if not today < day <= today + timedelta(days=7):
-        await _answer(update, context, day_prompt(caller.t, context))
+        await answer_press(update, context, day_prompt(caller.t, context))
         return Step.DAY
     draft_of(context).update(when_kind="day", when_date=day.isoformat())
-    await _answer(update, context, part_prompt(caller.t))
+    await answer_press(update, context, part_prompt(caller.t))
     return Step.PART
 
 
 async def choose_part(update: Update, context: BuurtContext) -> Step:
     """Store the part of the day."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.match is not None
     part = context.match.group(1)
     draft_of(context)["day_part"] = None if part == "all" else part
-    return await _go(update, context, caller, _after(context, Step.WHEN))
+    return await go_to(update, context, caller, next_step(context, Step.WHEN))
 
 
 async def choose_wijk(update: Update, context: BuurtContext) -> Step:
     """Store the wijk (it must exist)."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.match is not None
     async with context.session() as session:
         wijk = await get_wijk(session, int(context.match.group(1)))
     if wijk is None:
-        return await _go(update, context, caller, Step.WIJK)
+        return await go_to(update, context, caller, Step.WIJK)
     draft_of(context).update(wijk_id=wijk.id, buurt_id=None)
-    return await _go(update, context, caller, _after(context, Step.WIJK))
+    return await go_to(update, context, caller, next_step(context, Step.WIJK))
 
 
 async def show_wijken(update: Update, context: BuurtContext) -> Step:
     """Let the person pick another wijk from the preview."""
-    caller = await _caller(update, context)
-    await _answer(update, context, await wijk_prompt(caller.t, context))
+    caller = await caller_of(update, context)
+    await answer_press(update, context, await wijk_prompt(caller.t, context))
     return Step.WIJK
 
 
 async def contact_by_telegram(update: Update, context: BuurtContext) -> Step:
     """The helper may reach the requester through Telegram."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     draft_of(context).update(contact="telegram", contact_phone=None)
     assert update.effective_chat is not None
     await send(update.effective_chat, context, caller.t("ask.contact_saved"), ReplyKeyboardRemove())
-    return await _go(update, context, caller, Step.PREVIEW)
+    return await go_to(update, context, caller, Step.PREVIEW)
 
 
 async def receive_contact(update: Update, context: BuurtContext) -> Step:
     """Store the phone number shared with the button; only the person's own number counts."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     message = update.effective_message
     assert message is not None
     assert message.contact is not None
@@ -276,12 +207,12 @@ async def receive_contact(update: Update, context: BuurtContext) -> Step:
         phone = "+" + phone
     draft_of(context).update(contact="phone", contact_phone=phone[:32])
     await send(message.chat, context, caller.t("ask.contact_saved"), ReplyKeyboardRemove())
-    return await _go(update, context, caller, Step.PREVIEW)
+    return await go_to(update, context, caller, Step.PREVIEW)
 
 
 async def change(update: Update, context: BuurtContext) -> Step:
     """Offer what can be changed."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     t = caller.t
     options = [
         ("category", N_("ask.change_category")),
@@ -294,13 +225,13 @@ async def change(update: Update, context: BuurtContext) -> Step:
     buttons = [
         InlineKeyboardButton(t(key), callback_data=f"ask:redo:{code}") for code, key in options
     ]
-    await _answer(update, context, [(t("ask.change_what"), rows([*buttons, stop_button(t)]))])
+    await answer_press(update, context, [(t("ask.change_what"), rows([*buttons, stop_button(t)]))])
     return Step.PREVIEW
 
 
 async def redo(update: Update, context: BuurtContext) -> Step:
     """Ask one question again, then return to the preview."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.match is not None
     step = {
         "category": Step.CATEGORY,
@@ -310,8 +241,8 @@ async def redo(update: Update, context: BuurtContext) -> Step:
         "contact": Step.CONTACT,
     }[context.match.group(1)]
     draft_of(context)["changing"] = True
-    messages = await _prompt(step, caller, context)
-    await _answer(update, context, messages)
+    messages = await prompt_for(step, caller, context)
+    await answer_press(update, context, messages)
     return step
 
 
@@ -351,21 +282,21 @@ async def post(update: Update, context: BuurtContext) -> int:
     t = caller.t
     if error_key is not None:
         key, limit = error_key
-        await _answer(update, context, [(t(key, limit=limit), ReplyKeyboardRemove())])
+        await answer_press(update, context, [(t(key, limit=limit), ReplyKeyboardRemove())])
         return ConversationHandler.END
     context.services.dispatcher.wake()
-    await _answer(update, context, [(t("ask.posted", number=number), ReplyKeyboardRemove())])
+    await answer_press(update, context, [(t("ask.posted", number=number), ReplyKeyboardRemove())])
     return ConversationHandler.END
 
 
 async def stop(update: Update, context: BuurtContext) -> int:
     """Stop asking; nothing is posted."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert context.user_data is not None
     context.user_data.pop("ask", None)
     messages: Messages = [(caller.t("ask.stopped"), ReplyKeyboardRemove())]
     if update.callback_query is not None:
-        await _answer(update, context, messages)
+        await answer_press(update, context, messages)
     else:
         await send_all(update, context, messages)
     return ConversationHandler.END
@@ -373,78 +304,13 @@ async def stop(update: Update, context: BuurtContext) -> int:
 
 async def nudge(update: Update, context: BuurtContext) -> None:
     """Ask for a button when someone types (or sends a photo) where a button is expected."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert update.effective_chat is not None
     await send(update.effective_chat, context, caller.t("ask.use_buttons"))
 
 
 async def nudge_text(update: Update, context: BuurtContext) -> None:
     """Ask for text when someone sends a photo, sticker or voice message as the description."""
-    caller = await _caller(update, context)
+    caller = await caller_of(update, context)
     assert update.effective_chat is not None
     await send(update.effective_chat, context, caller.t("ask.text_please"))
-
-
-def conversation() -> ConversationHandler:
-    """Build the /vraag conversation (persistent: a restart keeps the draft and the step)."""
-    with warnings.catch_warnings():
-        # Callback queries are tracked per person, not per message: a flow is a person's.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
-        return _conversation()
-
-
-def _conversation() -> ConversationHandler:
-    """Lay out the states of the /vraag flow."""
-    private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
-    other = private & ~filters.TEXT & ~filters.COMMAND & filters.UpdateType.MESSAGE
-
-    def button(callback: Callable[..., Awaitable[object]], pattern: str) -> CallbackQueryHandler:
-        return CallbackQueryHandler(callback, pattern=pattern)
-
-    stop_press = button(stop, r"^ask:stop$")
-    nudges = [MessageHandler(text | other, nudge)]
-    return ConversationHandler(
-        entry_points=[
-            CommandHandler(ASK.names, open_ask),
-            CommandHandler("start", open_ask, filters=private & filters.Regex(r"^/start ask$")),
-        ],
-        states={
-            Step.WHO: [button(choose_who, r"^ask:who:(me|other)$"), *nudges],
-            Step.BEHALF_NAME: [MessageHandler(text, receive_behalf_name)],
-            Step.BEHALF_PHONE: [MessageHandler(text, receive_behalf_phone)],
-            Step.BEHALF_CONSENT: [button(confirm_behalf, r"^ask:agreed$"), *nudges],
-            Step.CATEGORY: [button(choose_category, r"^ask:cat:([a-z0-9-]{1,30})$"), *nudges],
-            Step.DESCRIPTION: [
-                MessageHandler(text, receive_description),
-                MessageHandler(other, nudge_text),
-            ],
-            Step.WHEN: [button(choose_when, r"^ask:when:(asap|today|tomorrow|week|day)$"), *nudges],
-            Step.DAY: [button(choose_day, r"^ask:day:([0-9-]{10})$"), *nudges],
-            Step.PART: [
-                button(choose_part, r"^ask:part:(morning|afternoon|evening|all)$"),
-                *nudges,
-            ],
-            Step.WIJK: [button(choose_wijk, r"^ask:wijk:(\d{1,9})$"), *nudges],
-            Step.CONTACT: [
-                button(contact_by_telegram, r"^ask:contact:tg$"),
-                MessageHandler(private & filters.CONTACT, receive_contact),
-                *nudges,
-            ],
-            Step.PREVIEW: [
-                button(post, r"^ask:post$"),
-                button(change, r"^ask:change$"),
-                button(redo, r"^ask:redo:(category|description|when|wijk|contact)$"),
-                button(show_wijken, r"^ask:wijken$"),
-                *nudges,
-            ],
-        },
-        fallbacks=[
-            stop_press,
-            CommandHandler(CANCEL.names, stop),
-            CommandHandler(ASK.names, open_ask),
-        ],
-        name="ask",
-        persistent=True,
-        allow_reentry=True,
-    )
