@@ -21,6 +21,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
 from bot.scheduling import schedule_jobs
 from handlers.requests.cards import make_card_sender
+from handlers.requests.notify import still_relevant
 from models.areas import import_areas, read_area_file
 from models.db import create_engine, create_sessionmaker
 from models.people import ensure_admins
@@ -58,7 +59,7 @@ def build_application(
         builder = builder.rate_limiter(RetryingRateLimiter(max_retries=config.bot.max_retries))
     application = builder.build()
     clock = clock or SystemClock()
-    dispatcher = Dispatcher(sessionmaker, clock, make_card_sender(config))
+    dispatcher = Dispatcher(sessionmaker, clock, make_card_sender(config), relevant=still_relevant)
     application.bot_data["services"] = Services(
         config=config, sessionmaker=sessionmaker, clock=clock, dispatcher=dispatcher
     )

@@ -12,11 +12,12 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.clock import Clock
 from models import outbox
@@ -25,8 +26,17 @@ from models.people import Person
 
 _LOGGER = logging.getLogger("buurtbot.delivery")
 
-# Sends a card (or brings posted cards up to date) for one outbox message.
-CardSender = Callable[[Bot, AsyncSession, OutboxMessage], Awaitable[None]]
+# Sends a card (or brings posted cards up to date) for one outbox message; it opens its own
+# short transactions, never one across a call to Telegram.
+CardSender = Callable[[Bot, async_sessionmaker[AsyncSession], OutboxMessage], Awaitable[None]]
+# Tells whether a queued message still makes sense (its request may have moved on).
+Relevance = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
+MAX_ATTEMPTS = 8
+
+
+async def always_relevant(_session: AsyncSession, _message: OutboxMessage) -> bool:
+    """Send every message."""
+    return True
 
 
 def markup_from_dict(data: dict[str, Any] | None) -> Any:
@@ -49,11 +59,13 @@ class Dispatcher:
         clock: Clock,
         send_card: CardSender,
         *,
+        relevant: Relevance = always_relevant,
         idle_seconds: float = 1.0,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._send_card = send_card
+        self._relevant = relevant
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -97,46 +109,59 @@ class Dispatcher:
 
     async def drain(self, limit: int = 50) -> int:
         """Send one batch of due messages; return how many were handled."""
+        now = self._clock.now()
         async with self._sessionmaker.begin() as session:
-            batch = await outbox.claim_due(session, now=self._clock.now(), limit=limit)
+            await outbox.release_stale(session, now=now)
+            batch = await outbox.claim_due(session, now=now, limit=limit)
             ids = [m.id for m in batch]
         for message_id in ids:
             await self._deliver(message_id)
         return len(ids)
 
     async def _deliver(self, message_id: int) -> None:
-        """Send one message and record the result."""
+        """Send one message and record the result.
+
+        No transaction is open while Telegram is called (or the rate limiter waits): on SQLite
+        that would hold the write lock and make every other update wait.
+        """
         assert self._bot is not None
-        async with self._sessionmaker.begin() as session:
+        async with self._sessionmaker() as session:
             message = await session.get(OutboxMessage, message_id)
-            if message is None:
-                return
-            try:
-                if message.kind == Kind.TEXT:
-                    await self._send_text(message)
-                else:
-                    await self._send_card(self._bot, session, message)
-            except RetryAfter as exc:
-                retry = self._clock.now() + outbox.backoff(message.attempts)
-                await outbox.mark_failed(session, message.id, error=str(exc), retry_at=retry)
-            except Forbidden as exc:
-                await outbox.mark_failed(session, message.id, error=str(exc), retry_at=None)
-                if message.person_id is not None:
-                    person = await session.get(Person, message.person_id)
-                    if person is not None:
-                        person.blocked_bot = True
-            except BadRequest as exc:
-                _LOGGER.error("Telegram refused outbox message %d: %s", message.id, exc)
-                await outbox.mark_failed(session, message.id, error=str(exc), retry_at=None)
-            except (NetworkError, TelegramError) as exc:
-                retry = (
-                    None
-                    if message.attempts >= 8
-                    else self._clock.now() + outbox.backoff(message.attempts)
-                )
-                await outbox.mark_failed(session, message.id, error=str(exc), retry_at=retry)
+            relevant = message is not None and await self._relevant(session, message)
+        if message is None:
+            return
+        if not relevant:
+            async with self._sessionmaker.begin() as session:
+                await outbox.mark_cancelled(session, message.id)
+            return
+        retry: datetime | None = None
+        error: str | None = None
+        blocked = False
+        try:
+            if message.kind == Kind.TEXT:
+                await self._send_text(message)
             else:
+                await self._send_card(self._bot, self._sessionmaker, message)
+        except Forbidden as exc:
+            error, blocked = str(exc), message.person_id is not None
+        except BadRequest as exc:
+            _LOGGER.error("Telegram refused outbox message %d: %s", message.id, exc)
+            error = str(exc)
+        except Exception as exc:  # a flood, a network fault, or a bug: try again later
+            if not isinstance(exc, TelegramError):
+                _LOGGER.exception("Outbox message %d failed", message.id)
+            error = f"{type(exc).__name__}: {exc}"
+            if message.attempts < MAX_ATTEMPTS:
+                retry = self._clock.now() + outbox.backoff(message.attempts)
+        async with self._sessionmaker.begin() as session:
+            if error is None:
                 await outbox.mark_sent(session, message.id, now=self._clock.now())
+                return
+            await outbox.mark_failed(session, message.id, error=error, retry_at=retry)
+            if blocked:
+                person = await session.get(Person, message.person_id)
+                if person is not None:
+                    person.blocked_bot = True
 
     async def _send_text(self, message: OutboxMessage) -> None:
         """Send a prepared text message."""

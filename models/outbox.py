@@ -53,6 +53,7 @@ class OutboxMessage(Base):
     status: Mapped[str] = mapped_column(String(16), default=Status.PENDING, index=True)
     due_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     attempts: Mapped[int] = mapped_column(default=0)
+    taken_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     sent_at: Mapped[datetime | None]
@@ -108,8 +109,28 @@ async def claim_due(
     messages = list(await session.scalars(query))
     for message in messages:
         message.status = Status.SENDING
+        message.taken_at = now
         message.attempts += 1
     return messages
+
+
+async def release_stale(
+    session: AsyncSession, *, now: datetime, after: timedelta = timedelta(minutes=10)
+) -> int:
+    """Requeue messages taken long ago and never finished (a sender that died mid-way)."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.status == Status.SENDING, OutboxMessage.taken_at < now - after)
+        .values(status=Status.PENDING)
+    )
+    return result.rowcount or 0
+
+
+async def mark_cancelled(session: AsyncSession, message_id: int) -> None:
+    """Drop a message that no longer makes sense (its request moved on)."""
+    await session.execute(
+        update(OutboxMessage).where(OutboxMessage.id == message_id).values(status=Status.CANCELLED)
+    )
 
 
 async def mark_sent(session: AsyncSession, message_id: int, *, now: datetime) -> None:

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.error import BadRequest
+from telegram.error import BadRequest, Forbidden
 
 from bot.config import Config
 from bot.delivery import CardSender
 from bot.i18n import translator
 from handlers.requests.render import card_markup, card_text, facts_of
+from models.groups import GroupLink
 from models.help_requests import HelpRequest, RequestCard, Status
 from models.outbox import Kind, OutboxMessage
 
@@ -22,14 +23,22 @@ _LOGGER = logging.getLogger("buurtbot.cards")
 def make_card_sender(config: Config) -> CardSender:
     """Return the outbox's card sender for this configuration."""
 
-    async def send_card(bot: Bot, session: AsyncSession, message: OutboxMessage) -> None:
+    async def send_card(
+        bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], message: OutboxMessage
+    ) -> None:
         """Post a card, or edit every posted card of a request to its current state."""
-        request = await session.get(HelpRequest, message.request_id)
-        if request is None:
-            return
         # Groups read the card in the deployment's language.
         t = translator(config.bot.default_language)
-        facts = await facts_of(session, request, t, config.requests, config.bot.tz)
+        async with sessionmaker() as session:
+            request = await session.get(HelpRequest, message.request_id)
+            if request is None:
+                return
+            facts = await facts_of(session, request, t, config.requests, config.bot.tz)
+            cards = list(
+                await session.scalars(
+                    select(RequestCard).where(RequestCard.request_id == request.id)
+                )
+            )
         text, markup = card_text(t, facts), card_markup(t, request, bot.username)
         if message.kind == Kind.CARD:
             if request.status != Status.OPEN:
@@ -40,19 +49,18 @@ def make_card_sender(config: Config) -> CardSender:
                 message_thread_id=message.thread_id or None,
                 reply_markup=markup,
             )
-            session.add(
-                RequestCard(
-                    request_id=request.id,
-                    chat_id=message.chat_id,
-                    thread_id=message.thread_id,
-                    message_id=sent.message_id,
+            async with sessionmaker.begin() as session:
+                session.add(
+                    RequestCard(
+                        request_id=request.id,
+                        chat_id=message.chat_id,
+                        thread_id=message.thread_id,
+                        message_id=sent.message_id,
+                    )
                 )
-            )
             return
-        cards = await session.scalars(
-            select(RequestCard).where(RequestCard.request_id == request.id)
-        )
-        for card in list(cards):
+        failure: Exception | None = None
+        for card in cards:
             try:
                 await bot.edit_message_text(
                     text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
@@ -61,10 +69,30 @@ def make_card_sender(config: Config) -> CardSender:
                 reason = str(exc).lower()
                 if "not modified" in reason:
                     continue
-                if "not found" in reason or "chat not found" in reason:
-                    # Deleted by a group admin, or the bot left the group: forget the card.
-                    await session.execute(delete(RequestCard).where(RequestCard.id == card.id))
+                if "not found" in reason:
+                    # Deleted by a group admin, or the group is gone: forget the card.
+                    await _forget(sessionmaker, card, unlink="chat not found" in reason)
                     continue
-                raise
+                failure = exc
+            except Forbidden:
+                # The bot was removed from the group: its cards there can no longer change.
+                await _forget(sessionmaker, card, unlink=True)
+            except Exception as exc:  # one group's trouble must not keep the others stale
+                failure = exc
+        if failure is not None:
+            raise failure  # the outbox tries again; cards already right answer "not modified"
 
     return send_card
+
+
+async def _forget(
+    sessionmaker: async_sessionmaker[AsyncSession], card: RequestCard, *, unlink: bool
+) -> None:
+    """Stop editing a card; when the group itself is gone, stop posting there too."""
+    async with sessionmaker.begin() as session:
+        await session.execute(delete(RequestCard).where(RequestCard.id == card.id))
+        if unlink:
+            _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
+            await session.execute(
+                update(GroupLink).where(GroupLink.chat_id == card.chat_id).values(active=False)
+            )

@@ -15,6 +15,7 @@ from handlers.requests.render import card_text, facts_of, local_time, when_text
 from models import outbox
 from models.groups import links_for_wijk
 from models.help_requests import Event, HelpRequest, Notice, Outcome
+from models.help_requests import Status as RequestStatus
 from models.outbox import Kind, OutboxMessage, Status
 from models.people import Person
 
@@ -106,7 +107,12 @@ async def _queue_notice(
         chat_id=person.telegram_id,
         person_id=person.id,
         request_id=request.id,
-        payload={"text": text, "markup": markup},
+        payload={
+            "text": text,
+            "markup": markup,
+            "event": notice.event,
+            "helper": request.helper_id,
+        },
         now=now,
         due_at=due,
         dedupe_key=notice.dedupe_key,
@@ -209,8 +215,38 @@ def requester_contact(
         return request.behalf_name, t("contact.phone", phone=request.behalf_phone or "")
     if requester is None:
         return "?", t("contact.none")
-    contact = telegram_contact(requester)
     if request.contact_phone:
-        phone = t("contact.phone", phone=request.contact_phone)
-        contact = Html(f"{phone}\n{contact}")
-    return first_name(requester), contact
+        # The requester chose the phone: their Telegram stays private.
+        return first_name(requester), t("contact.phone", phone=request.contact_phone)
+    return first_name(requester), telegram_contact(requester)
+
+
+# Notices that only make sense while the request is open, or claimed by the same helper.
+_WHILE_OPEN = {Event.POSTED, Event.STILL_NEEDED}
+_WHILE_CLAIMED = {
+    Event.CLAIMED_REQUESTER,
+    Event.CLAIMED_HELPER,
+    Event.REMINDER_HELPER,
+    Event.CHECKIN,
+}
+
+
+async def still_relevant(session: AsyncSession, message: OutboxMessage) -> bool:
+    """Tell whether a queued notice still fits its request when it is about to go out.
+
+    A notice held for quiet hours may find its request taken, cancelled or handed to another
+    helper by morning; then it must not go out (an introduction carries contact details).
+    """
+    event = message.payload.get("event")
+    if message.request_id is None or event is None:
+        return True
+    request = await session.get(HelpRequest, message.request_id)
+    if request is None:
+        return False
+    if event in _WHILE_OPEN:
+        return request.status == RequestStatus.OPEN
+    if event in _WHILE_CLAIMED:
+        return request.status == RequestStatus.CLAIMED and request.helper_id == message.payload.get(
+            "helper"
+        )
+    return True
