@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import warnings
+from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, ReplyKeyboardRemove, Update
@@ -192,5 +193,7 @@ def _conversation(button: CallbackQueryHandler, private: filters.BaseFilter) -> 
         ],
         name="settings",
         persistent=True,
+        # A flow left half-way ends by itself, so later text is not taken for an answer.
+        conversation_timeout=timedelta(hours=1),
         allow_reentry=True,
     )

@@ -5,14 +5,14 @@ Every press names a request; who may do what is decided in models/, against the 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator
-from handlers.common import Caller, close_buttons, identify, is_private
+from handlers.common import Caller, close_buttons, guess_translator, identify, is_private
 from handlers.keyboards import deep_link
 from handlers.onboarding import send_all, start
 from handlers.requests.notify import queue_outcome
@@ -23,6 +23,7 @@ from models.help_requests import (
     AlreadyClaimed,
     HelpRequest,
     NotOpen,
+    Outcome,
     OwnRequest,
     Status,
     cancel_request,
@@ -142,62 +143,26 @@ async def press(update: Update, context: BuurtContext) -> None:
     now = context.now()
     note: str | None = None
     follow_up: Messages = []
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-        t = caller.t
-        if action == "claim" and not await _can_be_messaged(session, caller):
-            # Telegram forbids messaging someone who never started the bot: send them there.
-            await query.answer(url=deep_link(context.bot.username, f"req_{request_id}"))
-            return
-        try:
-            match action:
-                case "claim":
-                    outcome = await claim_request(
-                        session, request_id=request_id, helper=caller.person, now=now
-                    )
-                    note = t("request.claimed_thanks")
-                case "done":
-                    outcome = await complete_request(
-                        session, request_id=request_id, person=caller.person, now=now
-                    )
-                    note = t("request.done_thanks")
-                case "cancelok" | "notneeded":
-                    outcome = await cancel_request(
-                        session, request_id=request_id, person=caller.person, now=now
-                    )
-                    note = t("request.cancelled", number=request_id)
-                case "withdrawok" | "failed":
-                    outcome = await withdraw_help(
-                        session, request_id=request_id, person=caller.person, now=now
-                    )
-                    note = t("request.reopened", number=request_id)
-                case "notyet":
-                    await postpone_checkin(
-                        session, request_id=request_id, person=caller.person, now=now
-                    )
-                    outcome, note = None, t("request.ask_later")
-                case "needed":
-                    hours = context.config.requests.still_needed_after_hours
-                    await confirm_still_needed(
-                        session,
-                        request_id=request_id,
-                        person=caller.person,
-                        now=now,
-                        ask_after=timedelta(hours=hours),
-                    )
-                    outcome, note = None, t("request.still_open", number=request_id)
-                case "cancel" | "withdraw" | "show":
-                    request = await get_request(session, request_id)
-                    outcome = None
-                    follow_up = [await _confirm_or_show(caller, context, request, action, session)]
-                case _:
-                    raise NotFound("action")
-            if outcome is not None:
-                await queue_outcome(session, outcome, context.config, now)
-        except DomainError as exc:
-            refusal = error_text(t, exc)
-        else:
-            refusal = None
+    refusal: str | None = None
+    t = guess_translator(update, context)
+    try:
+        # A refusal raised inside the block rolls the whole update back.
+        async with context.session() as session:
+            caller = await identify(session, update, context)
+            t = caller.t
+            stranger = action == "claim" and not await _can_be_messaged(session, caller)
+            if not stranger:
+                outcome, note, follow_up = await _act(
+                    session, caller, context, action, request_id, now
+                )
+                if outcome is not None:
+                    await queue_outcome(session, outcome, context.config, now)
+    except DomainError as exc:
+        refusal, stranger = error_text(t, exc), False
+    if stranger:
+        # Telegram forbids messaging someone who never started the bot: send them there.
+        await query.answer(url=deep_link(context.bot.username, f"req_{request_id}"))
+        return
     if refusal is not None:
         # Shown as a small notice on the person's screen; the message stays as it was.
         await query.answer(refusal)
@@ -211,6 +176,49 @@ async def press(update: Update, context: BuurtContext) -> None:
         if note:
             follow_up.insert(0, (Html(note), None))
         await send_all(update, context, follow_up)
+
+
+async def _act(
+    session: AsyncSession,
+    caller: Caller,
+    context: BuurtContext,
+    action: str,
+    request_id: int,
+    now: datetime,
+) -> tuple[Outcome | None, str | None, Messages]:
+    """Carry out one request button; return the outcome, a note and follow-up messages."""
+    t, person = caller.t, caller.person
+    match action:
+        case "claim":
+            outcome = await claim_request(session, request_id=request_id, helper=person, now=now)
+            return outcome, t("request.claimed_thanks"), []
+        case "done":
+            outcome = await complete_request(session, request_id=request_id, person=person, now=now)
+            return outcome, t("request.done_thanks"), []
+        case "cancelok" | "notneeded":
+            outcome = await cancel_request(session, request_id=request_id, person=person, now=now)
+            return outcome, t("request.cancelled", number=request_id), []
+        case "withdrawok" | "failed":
+            outcome = await withdraw_help(session, request_id=request_id, person=person, now=now)
+            return outcome, t("request.reopened", number=request_id), []
+        case "notyet":
+            await postpone_checkin(session, request_id=request_id, person=person, now=now)
+            return None, t("request.ask_later"), []
+        case "needed":
+            hours = context.config.requests.still_needed_after_hours
+            await confirm_still_needed(
+                session,
+                request_id=request_id,
+                person=person,
+                now=now,
+                ask_after=timedelta(hours=hours),
+            )
+            return None, t("request.still_open", number=request_id), []
+        case "cancel" | "withdraw" | "show":
+            request = await get_request(session, request_id)
+            shown = await _confirm_or_show(caller, context, request, action, session)
+            return None, None, [shown]
+    raise NotFound("action")
 
 
 async def _can_be_messaged(session: AsyncSession, caller: Caller) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import warnings
+from datetime import timedelta
 
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import (
@@ -113,5 +114,7 @@ def conversation() -> ConversationHandler:
             fallbacks=[CommandHandler(CANCEL.names, skip)],
             name="feedback",
             persistent=True,
+            # A flow left half-way ends by itself, so later text is not taken for an answer.
+            conversation_timeout=timedelta(hours=1),
             allow_reentry=True,
         )

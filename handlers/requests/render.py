@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -54,11 +55,17 @@ class Category:
     nl: str | None = None  # labels of a custom category; default ones come from the catalogs
     en: str | None = None
 
-    def label(self, t: Translator) -> str:
-        """Return the category's name in the translator's language."""
+    def label(self, t: Translator) -> Html:
+        """Return the category's name in the translator's language, as HTML."""
         if self.slug in CATEGORY_KEYS:
             return t(CATEGORY_KEYS[self.slug])
-        return escape((self.en if t.language == "en" else self.nl) or self.slug)
+        return escape(self.button_label(t))
+
+    def button_label(self, t: Translator) -> str:
+        """Return the category's name as plain text (buttons are not HTML)."""
+        if self.slug in CATEGORY_KEYS:
+            return html.unescape(t(CATEGORY_KEYS[self.slug]))
+        return (self.en if t.language == "en" else self.nl) or self.slug
 
 
 def categories(config: RequestsConfig) -> list[Category]:

@@ -25,7 +25,7 @@ def profile_keyboard(
     every = volunteer is not None and volunteer.active and not chosen
     buttons = [
         InlineKeyboardButton(
-            ("✓ " if every or c.slug in chosen else "") + c.label(t),
+            ("✓ " if every or c.slug in chosen else "") + c.button_label(t),
             callback_data=f"vol:cat:{c.slug}",
         )
         for c in categories(context.config.requests)
@@ -91,12 +91,17 @@ async def press_profile(update: Update, context: BuurtContext) -> None:
         volunteer = await get_volunteer(session, caller.person)
         known = {c.slug for c in categories(context.config.requests)}
         chosen = set(volunteer.categories) if volunteer and volunteer.active else set()
+        if volunteer is not None and volunteer.active and not chosen:
+            chosen = set(known)  # "everything" is stored as no list; toggling starts from all
         closing: Messages | None = None
         match parts[1:]:
             case ["cat", slug] if slug in known:
                 chosen ^= {slug}
+                # All ticked means "everything", which also covers categories added later;
+                # nothing ticked means no messages.
+                picked = [] if chosen >= known else sorted(chosen & known)
                 volunteer = await save_volunteer(
-                    session, caller.person, categories=sorted(chosen & known)
+                    session, caller.person, categories=picked, active=bool(chosen)
                 )
             case ["all"]:
                 volunteer = await save_volunteer(session, caller.person, categories=[])

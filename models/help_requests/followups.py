@@ -16,6 +16,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models.help_requests.lifecycle import close_request
 from models.help_requests.tables import Event, HelpRequest, Notice, Outcome, Status
 
+# "Did it work out?" is asked up to this many times, this far apart.
+MAX_CHECKINS = 3
+CHECKIN_REPEAT = timedelta(days=2)
+
 
 @dataclass(frozen=True)
 class FollowupTimes:
@@ -78,7 +82,11 @@ async def _still_needed(session: AsyncSession, now: datetime, batch: int) -> lis
         request.still_needed_due_at = None
         if request.contact_person_id is not None:
             notice = Notice(
-                request.contact_person_id, Event.STILL_NEEDED, request.id, dedupe_key=key
+                request.contact_person_id,
+                Event.STILL_NEEDED,
+                request.id,
+                quiet=True,
+                dedupe_key=key,
             )
             outcomes.append(Outcome(request, notices=[notice]))
     return outcomes
@@ -124,12 +132,19 @@ async def _check_in(session: AsyncSession, now: datetime, batch: int) -> list[Ou
     outcomes = []
     for request in due:
         stamp = int(request.checkin_due_at.timestamp())  # type: ignore[union-attr]
-        request.checkin_due_at = None
+        if request.checkins_sent >= MAX_CHECKINS:
+            # Nobody answered "did it work out?" three times: stop asking, free the card.
+            close_request(request, Status.EXPIRED, "no_answer", now)
+            outcomes.append(Outcome(request, edit_cards=True))
+            continue
+        request.checkins_sent += 1
+        request.checkin_due_at = now + CHECKIN_REPEAT
         notices = [
             Notice(
                 person_id,
                 Event.CHECKIN,
                 request.id,
+                quiet=True,
                 dedupe_key=f"checkin:{request.id}:{person_id}:{stamp}",
             )
             for person_id in (request.contact_person_id, request.helper_id)

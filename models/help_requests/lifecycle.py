@@ -37,6 +37,7 @@ from models.volunteers import matching_volunteers
 
 # A check-in ("did it work out?") comes this long after the agreed time has passed.
 CHECKIN_AFTER = timedelta(hours=1)
+MEET_TIME = timedelta(hours=2)
 
 
 async def check_limits(
@@ -161,7 +162,9 @@ async def claim_request(
         if request.status == Status.CLAIMED:
             raise AlreadyClaimed("already claimed")
         raise NotOpen(request.status)
-    request.checkin_due_at = request.window_end_at + CHECKIN_AFTER
+    # Not before the two have had a chance to meet, even when the claim came late.
+    request.checkin_due_at = max(request.window_end_at, now + MEET_TIME) + CHECKIN_AFTER
+    request.checkins_sent = 0
     outcome = Outcome(request, edit_cards=True)
     if request.contact_person_id is not None:
         outcome.notices.append(

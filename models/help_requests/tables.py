@@ -118,6 +118,7 @@ class HelpRequest(TimestampMixin, Base):
     # Follow-ups: when each was last queued, so the scheduler queues each once.
     reminded_at: Mapped[datetime | None]
     checkin_due_at: Mapped[datetime | None]
+    checkins_sent: Mapped[int] = mapped_column(default=0, server_default="0")
     still_needed_due_at: Mapped[datetime | None]
 
     @property

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 
 from telegram.ext import (
     CallbackQueryHandler,
@@ -102,5 +103,7 @@ def _conversation() -> ConversationHandler:
         ],
         name="ask",
         persistent=True,
+        # A flow left half-way ends by itself, so later text is not taken for an answer.
+        conversation_timeout=timedelta(hours=24),
         allow_reentry=True,
     )

@@ -108,7 +108,8 @@ async def open_ask(update: Update, context: BuurtContext) -> Step | int:
         await send_all(update, context, [(refusal, None)])
         return ConversationHandler.END
     assert context.user_data is not None
-    context.user_data[DRAFT] = {"wijk_id": home}
+    # The home wijk (and buurt) is preselected; the preview lets the person pick another.
+    context.user_data[DRAFT] = {"wijk_id": home, "buurt_id": caller.person.home_buurt_id}
     if roles.has(Role.BUURTASSISTENT):
         t = caller.t
         keyboard = rows(
@@ -128,7 +129,7 @@ async def open_ask(update: Update, context: BuurtContext) -> Step | int:
 def category_prompt(t: Translator, context: BuurtContext) -> Messages:
     """Ask what kind of help."""
     buttons = [
-        InlineKeyboardButton(c.label(t), callback_data=f"ask:cat:{c.slug}")
+        InlineKeyboardButton(c.button_label(t), callback_data=f"ask:cat:{c.slug}")
         for c in categories(context.config.requests)
     ]
     keyboard = rows(buttons)
