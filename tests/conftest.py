@@ -135,6 +135,7 @@ async def telegram() -> AsyncIterator[FakeTelegram]:
         yield fake
         # Every callback query must be answered, or the person's button keeps spinning.
         assert fake.unanswered_callback_queries(grace=0.5) == []
+        assert fake.unanswered_inline_queries(grace=0.5) == []
 
 
 @pytest.fixture

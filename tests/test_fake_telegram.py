@@ -49,6 +49,7 @@ from tests.fake_telegram import (
 )
 
 RawCall = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
+UTRECHT = (52.0907, 5.1214)
 
 
 @pytest.fixture(autouse=True)
@@ -821,6 +822,82 @@ async def test_get_chat_member_reflects_the_group(
     assert (me.can_manage_topics, me.can_pin_messages) == (True, False)
     chat = await bot.get_chat(group.id)
     assert chat.title == group.title
+
+
+# -- sendVenue ---------------------------------------------------------------------------------
+
+
+async def test_send_venue_is_stored_and_parses(
+    fake: FakeTelegram, bot: telegram.Bot, ann: FakeUser
+) -> None:
+    markup = InlineKeyboardMarkup([[InlineKeyboardButton("Route", callback_data="route")]])
+    sent = await bot.send_venue(
+        ann.id, *UTRECHT, "Buurthuis", "Oudegracht 1", foursquare_id="4b1", reply_markup=markup
+    )
+    assert sent.venue is not None
+    assert (sent.venue.title, sent.venue.address) == ("Buurthuis", "Oudegracht 1")
+    assert (sent.venue.location.latitude, sent.venue.location.longitude) == UTRECHT
+    assert sent.location is not None  # Telegram sets location next to venue
+    message = await ann.next_message()
+    assert message.kind == "venue"
+    assert message.text is None
+    assert message.venue == {
+        "latitude": 52.0907,
+        "longitude": 5.1214,
+        "title": "Buurthuis",
+        "address": "Oudegracht 1",
+        "foursquare_id": "4b1",
+    }
+    assert message.button_texts == ["Route"]
+    with pytest.raises(BadRequest, match=ci("there is no text in the message to edit")):
+        await sent.edit_text("Nee")
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        ((91.0, 5.0, "Huis", "Straat 1"), "wrong latitude or longitude"),
+        ((52.0, -180.5, "Huis", "Straat 1"), "wrong latitude or longitude"),
+        ((52.0, 5.0, "  ", "Straat 1"), "title is empty"),
+        ((52.0, 5.0, "Huis", "\n"), "address is empty"),
+    ],
+)
+async def test_send_venue_rejections(
+    bot: telegram.Bot, ann: FakeUser, args: tuple[float, float, str, str], fragment: str
+) -> None:
+    with pytest.raises(BadRequest, match=ci(fragment)):
+        await bot.send_venue(ann.id, *args)
+
+
+async def test_send_venue_needs_title_and_address(raw: RawCall, ann: FakeUser) -> None:
+    venue = {"chat_id": ann.id, "latitude": 52.0, "longitude": 5.0, "title": "Huis"}
+    status, body = await raw("sendVenue", body={**venue, "address": ""})
+    assert (status, body["description"]) == (400, "Bad Request: address is empty")
+    status, body = await raw("sendVenue", body={**venue, "title": "", "address": "Straat 1"})
+    assert (status, body["description"]) == (400, "Bad Request: title is empty")
+
+
+async def test_send_venue_access_threads_and_flood() -> None:
+    async with FakeTelegram(flood_limits=FloodLimits(group_burst=2)) as fake:
+        bob = fake.add_user("Bob")
+        forum = fake.add_group("Buurtforum", forum=True, members=[bob])
+        topic = forum.add_topic("Oost")
+        client = telegram.Bot(fake.token, base_url=fake.base_url)
+        async with client:
+            with pytest.raises(Forbidden, match=ci("bot can't initiate conversation")):
+                await client.send_venue(bob.id, *UTRECHT, "Huis", "Straat 1")
+            sent = await client.send_venue(
+                forum.id, *UTRECHT, "Huis", "Straat 1", message_thread_id=topic
+            )
+            assert sent.message_thread_id == topic
+            with pytest.raises(BadRequest, match=ci("message thread not found")):
+                await client.send_venue(
+                    forum.id, *UTRECHT, "Huis", "Straat 1", message_thread_id=topic + 50
+                )
+            await client.send_venue(forum.id, *UTRECHT, "Huis", "Straat 2")
+            with pytest.raises(RetryAfter):
+                await client.send_venue(forum.id, *UTRECHT, "Huis", "Straat 3")
+        assert [m.venue["address"] for m in forum.messages if m.venue] == ["Straat 1", "Straat 2"]
 
 
 # -- simulated users ---------------------------------------------------------------------------

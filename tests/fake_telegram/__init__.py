@@ -12,6 +12,13 @@
         await ann.press(reply, "Nederlands")
         assert fake.rejected() == []
 
+Inline mode (on by default; FakeTelegram(inline_mode=False) turns it off):
+
+        await ann.inline_query("ladder", chat_type="supergroup")
+        answer = await ann.next_inline_answer()   # the bot's answerInlineQuery, as a dict
+        posted = await ann.choose_inline_result(answer, answer["results"][0]["id"], chat=group)
+        assert posted.via_bot is not None and fake.unanswered_inline_queries(grace=0) == []
+
 The fake checks every call against ../shared/telegram/bot-api-10.0.json (when present) and
 enforces Telegram's limits (see limits.py for the flood-control numbers).
 """

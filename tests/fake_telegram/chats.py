@@ -55,7 +55,11 @@ class ChatCursor:
 
     # The contract names the parameter "timeout"; asyncio.timeout() could not add the dump.
     async def next_message(self, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
-        """Wait for the next bot message here that next_message has not returned yet."""
+        """Wait for the next bot message here that next_message has not returned yet.
+
+        Messages users sent via the bot (chosen inline results) are skipped: the user who chose
+        one got it from choose_inline_result already.
+        """
         start = self._cursor
 
         def what() -> str:
@@ -65,6 +69,13 @@ class ChatCursor:
                 f"earlier messages in this chat:\n{earlier}"
             )
 
-        await self._world.wait_for(lambda: len(self.messages) > start, timeout, what)
-        self._cursor = start + 1
-        return self.messages[start]
+        def following() -> int | None:
+            messages = self.messages
+            for index in range(self._cursor, len(messages)):
+                if messages[index].via_bot is None:
+                    return index + 1
+            return None
+
+        end = await self._world.wait_for(following, timeout, what)
+        self._cursor = end
+        return self.messages[end - 1]

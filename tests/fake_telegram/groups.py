@@ -114,6 +114,8 @@ class FakeGroup(ChatCursor):
             return True
         bot_id = self._world.bot_user["id"]
         username = str(self._world.bot_user["username"]).lower()
+        if message.get("via_bot", {}).get("id") == bot_id:
+            return True  # messages sent via this bot, i.e. its chosen inline results
         replied = message.get("reply_to_message")
         if replied is not None and replied.get("from", {}).get("id") == bot_id:
             return True

@@ -19,9 +19,11 @@ __all__ = [
     "check_callback_answer",
     "check_caption",
     "check_commands",
+    "check_coordinates",
     "check_reply_markup",
     "check_start_payload",
     "check_text",
+    "check_venue",
 ]
 
 MAX_TEXT = 4096
@@ -192,6 +194,20 @@ def _check_inline_button(button: dict[str, Any]) -> None:
         size = len(str(button["callback_data"]).encode("utf-8"))
         if not 1 <= size <= MAX_CALLBACK_DATA_BYTES:
             raise bad_request("BUTTON_DATA_INVALID")
+
+
+def check_coordinates(latitude: float, longitude: float) -> None:
+    """Enforce latitude in [-90, 90] and longitude in [-180, 180]."""
+    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
+        raise bad_request("wrong latitude or longitude specified")
+
+
+def check_venue(venue: dict[str, Any]) -> None:
+    """Enforce a venue's coordinates and its non-blank title and address."""
+    check_coordinates(venue["latitude"], venue["longitude"])
+    for key in ("title", "address"):
+        if not str(venue.get(key) or "").strip():
+            raise bad_request(f"{key} is empty")
 
 
 def check_callback_answer(text: str | None) -> None:

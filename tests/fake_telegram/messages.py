@@ -1,4 +1,7 @@
-"""Bot API methods that send, edit, delete and pin messages or answer button presses."""
+"""Bot API methods that edit, delete and pin messages or answer button presses.
+
+The methods that send new messages live in sends.py; MESSAGE_HANDLERS includes them.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import bad_request
 from .limits import check_callback_answer, check_caption, check_reply_markup, check_text
 from .models import SentMessage
+from .sends import SEND_HANDLERS
 from .state import World, now, parse_formatted
 
 if TYPE_CHECKING:
@@ -21,113 +25,14 @@ _NOT_MODIFIED = (
     "message is not modified: specified new message content and reply markup are exactly the "
     "same as a current content and reply markup of the message"
 )
-_CHAT_ACTIONS = frozenset(
-    {
-        "typing",
-        "upload_photo",
-        "record_video",
-        "upload_video",
-        "record_voice",
-        "upload_voice",
-        "upload_document",
-        "choose_sticker",
-        "find_location",
-        "record_video_note",
-        "upload_video_note",
-    }
-)
-
-
-def _send(world: World, p: Params, kind: str, text_key: str | None) -> SentMessage:
-    """Run the checks every send method shares and store the new message."""
-    chat = world.chat_for_sending(p["chat_id"])
-    thread_id = world.check_thread(chat, p.get("message_thread_id"))
-    raw = p.get(text_key) if text_key else None
-    text: str | None = None
-    entities: list[dict[str, Any]] = []
-    if raw is not None:
-        entities_key = "entities" if kind == "text" else "caption_entities"
-        text, entities = parse_formatted(raw, p.get("parse_mode"), p.get(entities_key))
-        if kind == "text":
-            check_text(text)
-        else:
-            check_caption(text)
-    check_reply_markup(p.get("reply_markup"), private_chat=chat.is_private)
-    reply_to = world.reply_target(chat, p.get("reply_parameters"))
-    world.spend_flood(chat)
-    return SentMessage(
-        chat_id=chat.id,
-        message_id=world.new_message_id(chat.id),
-        kind=kind,
-        date=now(),
-        chat=chat.to_chat(),
-        sender=world.bot_from,
-        thread_id=thread_id,
-        text=text,
-        html=raw,
-        parse_mode=p.get("parse_mode") if raw is not None else None,
-        entities=entities,
-        reply_markup=p.get("reply_markup"),
-        reply_to=reply_to,
-    )
-
-
-def send_message(world: World, p: Params) -> Any:
-    """Handle sendMessage."""
-    return world.add_bot_message(_send(world, p, "text", "text")).to_api()
-
-
-def send_document(world: World, p: Params) -> Any:
-    """Handle sendDocument (multipart upload, file_id or URL)."""
-    stored = world.store_upload(p["document"], "document")
-    message = _send(world, p, "document", "caption")
-    upload = stored.upload
-    message.document = upload.as_dict()
-    message.media = {
-        "document": {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_name": upload.filename,
-            "mime_type": upload.mime,
-            "file_size": len(upload.content),
-        }
-    }
-    return world.add_bot_message(message).to_api()
-
-
-def send_photo(world: World, p: Params) -> Any:
-    """Handle sendPhoto."""
-    stored = world.store_upload(p["photo"], "photo")
-    message = _send(world, p, "photo", "caption")
-    message.photo = stored.upload.as_dict()
-    size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-    message.media = {"photo": [{**size, "width": 640, "height": 480}]}
-    return world.add_bot_message(message).to_api()
-
-
-def send_location(world: World, p: Params) -> Any:
-    """Handle sendLocation."""
-    latitude, longitude = p["latitude"], p["longitude"]
-    if not -90 <= latitude <= 90 or not -180 <= longitude <= 180:
-        raise bad_request("wrong latitude or longitude specified")
-    message = _send(world, p, "location", None)
-    message.location = {"latitude": float(latitude), "longitude": float(longitude)}
-    message.media = {"location": dict(message.location)}
-    return world.add_bot_message(message).to_api()
-
-
-def send_chat_action(world: World, p: Params) -> Any:
-    """Handle sendChatAction."""
-    chat = world.chat_for_sending(p["chat_id"])
-    world.check_thread(chat, p.get("message_thread_id"))
-    if p["action"] not in _CHAT_ACTIONS:
-        raise bad_request("wrong parameter action in request")
-    return True
 
 
 def _message_to_edit(world: World, p: Params) -> tuple[FakeUser | FakeGroup, SentMessage]:
-    if "inline_message_id" in p:
-        raise bad_request("fake server does not implement inline messages (inline_message_id)")
+    if "inline_message_id" in p:  # a chosen inline result with an inline keyboard
+        inline = world.inline_messages.get(str(p["inline_message_id"]))
+        if inline is None or inline.deleted:
+            raise bad_request("MESSAGE_ID_INVALID")
+        return world.chat(inline.chat_id), inline
     if "chat_id" not in p or "message_id" not in p:
         raise bad_request("message identifier is not specified")
     chat = world.chat_for_sending(p["chat_id"])
@@ -170,6 +75,10 @@ def _apply_edit(
     # An edit without reply_markup removes the inline keyboard, as on Telegram.
     message.reply_markup = markup
     message.edit_date = now()
+    if message.via_bot is not None:  # an inline message: keep replies to it current
+        world.user_messages[(message.chat_id, message.message_id)] = message.to_api()
+        world.notify()
+        return True  # as Telegram answers edits by inline_message_id
     world.notify()
     return message.to_api()
 
@@ -210,8 +119,19 @@ def delete_message(world: World, p: Params) -> Any:
     if not chat.bot_has_right("can_delete_messages"):
         raise bad_request("message can't be deleted")
     del world.user_messages[key]
+    via = _via_message(world, *key)
+    if via is not None:
+        via.deleted = True
     world.notify()
     return True
+
+
+def _via_message(world: World, chat_id: int, message_id: int) -> SentMessage | None:
+    """Return the live message a user sent via the bot (a chosen inline result) with this id."""
+    for message in world.messages_in(chat_id):
+        if message.via_bot is not None and message.message_id == message_id:
+            return None if message.deleted else message
+    return None
 
 
 def _pin_rights(world: World, chat_id: Any) -> FakeUser | FakeGroup:
@@ -225,6 +145,7 @@ def pin_chat_message(world: World, p: Params) -> Any:
     """Handle pinChatMessage (bot messages; user messages are accepted but not tracked)."""
     chat = _pin_rights(world, p["chat_id"])
     message = world.live_bot_message(chat.id, p["message_id"])
+    message = message or _via_message(world, chat.id, p["message_id"])
     if message is None and (chat.id, p["message_id"]) not in world.user_messages:
         raise bad_request("message to pin not found")
     if message is not None:
@@ -266,11 +187,7 @@ def answer_callback_query(world: World, p: Params) -> Any:
 
 
 MESSAGE_HANDLERS: dict[str, Callable[[World, Params], Any]] = {
-    "sendMessage": send_message,
-    "sendDocument": send_document,
-    "sendPhoto": send_photo,
-    "sendLocation": send_location,
-    "sendChatAction": send_chat_action,
+    **SEND_HANDLERS,
     "editMessageText": edit_message_text,
     "editMessageCaption": edit_message_caption,
     "editMessageReplyMarkup": edit_message_reply_markup,

@@ -6,7 +6,13 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["CallbackQueryRecord", "MessageVersion", "RecordedRequest", "SentMessage"]
+__all__ = [
+    "CallbackQueryRecord",
+    "InlineQueryRecord",
+    "MessageVersion",
+    "RecordedRequest",
+    "SentMessage",
+]
 
 
 @dataclass
@@ -49,11 +55,14 @@ class SentMessage:
 
     ``text`` is the plain text the user reads: the message text, or the caption of a document
     or photo (None without caption). ``html`` is that text exactly as the bot sent it.
+
+    A chosen inline result is a message the user sent "via" the bot: ``sender`` is that user,
+    ``via_bot`` the bot, and ``inline_message_id`` is set when it has an inline keyboard.
     """
 
     chat_id: int
     message_id: int
-    kind: str  # "text", "document", "photo", "location"
+    kind: str  # "text", "document", "photo", "location", "venue", "contact"
     date: int
     chat: dict[str, Any]
     sender: dict[str, Any]
@@ -66,12 +75,15 @@ class SentMessage:
     document: dict[str, Any] | None = None  # {"filename", "content", "mime"} of an upload
     photo: dict[str, Any] | None = None  # same shape, for sendPhoto
     location: dict[str, float] | None = None
+    venue: dict[str, Any] | None = None  # {"latitude", "longitude", "title", "address", ...}
     media: dict[str, Any] = field(default_factory=dict)  # Bot API fields, e.g. {"document": {...}}
     reply_to: dict[str, Any] | None = None  # the Message replied to
     edits: list[MessageVersion] = field(default_factory=list)
     edit_date: int | None = None
     deleted: bool = False
     pinned: bool = False
+    via_bot: dict[str, Any] | None = None  # the bot's User, for a chosen inline result
+    inline_message_id: str | None = None
 
     @property
     def inline_markup(self) -> dict[str, Any] | None:
@@ -128,6 +140,8 @@ class SentMessage:
         if self.thread_id is not None:
             message["message_thread_id"] = self.thread_id
             message["is_topic_message"] = True
+        if self.via_bot is not None:
+            message["via_bot"] = self.via_bot
         if self.reply_to is not None:
             message["reply_to_message"] = self.reply_to
         message.update(copy.deepcopy(self.media))
@@ -149,6 +163,8 @@ class SentMessage:
         flags = "".join(f" {name}" for name in ("deleted", "pinned") if getattr(self, name)) + (
             f" edited x{len(self.edits)}" if self.edits else ""
         )
+        if self.via_bot is not None:
+            flags += f" from {self.sender.get('first_name')!r} via @{self.via_bot.get('username')}"
         buttons = f" buttons={self.button_texts}" if self.buttons else ""
         return (
             f"<SentMessage chat={self.chat_id} id={self.message_id} {self.kind}"
@@ -171,4 +187,22 @@ class CallbackQueryRecord:
     @property
     def answered(self) -> bool:
         """Tell whether answerCallbackQuery was called for this query."""
+        return self.answer is not None
+
+
+@dataclass
+class InlineQueryRecord:
+    """An inline query a user typed and, once the bot answered it, the answer."""
+
+    id: str
+    user_id: int
+    query: str
+    offset: str
+    chat_type: str
+    created: float  # time.monotonic()
+    answer: dict[str, Any] | None = None
+
+    @property
+    def answered(self) -> bool:
+        """Tell whether answerInlineQuery was called for this query."""
         return self.answer is not None

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -12,24 +10,19 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from .bot_methods import BOT_HANDLERS, PollSuperseded, scope_key
-from .decoding import decode_request
-from .errors import ApiError, bad_request
+from .bot_methods import scope_key
+from .errors import ApiError
 from .groups import FakeGroup
 from .limits import FloodControl, FloodLimits
-from .messages import MESSAGE_HANDLERS
 from .models import RecordedRequest, SentMessage
+from .routes import ApiRoutes
 from .spec import DEFAULT_SPEC_PATH, Spec
-from .state import World, api_error_from
+from .state import World
 from .users import FakeUser
 
 __all__ = ["DEFAULT_TOKEN", "FakeTelegram"]
 
 DEFAULT_TOKEN = "123456:TEST-TOKEN"
-Handler = Callable[[World, dict[str, Any]], Any]
-_HANDLERS: dict[str, tuple[str, Handler]] = {
-    name.lower(): (name, handler) for name, handler in {**BOT_HANDLERS, **MESSAGE_HANDLERS}.items()
-}
 _DEFAULT_DESCRIPTIONS = {
     400: "Bad Request",
     401: "Unauthorized",
@@ -54,6 +47,7 @@ class FakeTelegram:
         flood_control: bool = True,
         flood_limits: FloodLimits | None = None,
         privacy_mode: bool = True,
+        inline_mode: bool = True,
     ) -> None:
         self.token = token
         self.bot_user: dict[str, Any] = {
@@ -63,7 +57,7 @@ class FakeTelegram:
             "username": bot_username,
             "can_join_groups": True,
             "can_read_all_group_messages": not privacy_mode,
-            "supports_inline_queries": False,
+            "supports_inline_queries": inline_mode,  # /setinline at @BotFather
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
@@ -79,9 +73,7 @@ class FakeTelegram:
     async def start(self) -> Self:
         """Start serving on 127.0.0.1 with an ephemeral port."""
         app = web.Application(client_max_size=60 * 1024 * 1024)  # uploads up to Telegram's 50 MB
-        app.router.add_route("*", "/bot{token}/{method}", self._handle_method)
-        app.router.add_route("GET", "/file/bot{token}/{path:.+}", self._handle_file)
-        app.router.add_route("*", "/{tail:.*}", self._handle_unknown_route)
+        ApiRoutes(self.token, self.spec, self.world, self._failures).install(app)
         self.world.stopping = False
         self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
@@ -141,7 +133,10 @@ class FakeTelegram:
 
     @property
     def sent(self) -> list[SentMessage]:
-        """Return all messages the bot sent, in order, across chats."""
+        """Return all messages the bot sent, in order, across chats.
+
+        This includes chosen inline results: messages users sent via the bot (``via_bot`` set).
+        """
         return self.world.sent
 
     @property
@@ -207,6 +202,22 @@ class FakeTelegram:
             if not r.answered and r.created <= cutoff
         ]
 
+    def unanswered_inline_queries(self, grace: float = 2.0) -> list[dict[str, Any]]:
+        """Return inline queries the bot has not answered within grace seconds."""
+        cutoff = time.monotonic() - grace
+        return [
+            {
+                "id": r.id,
+                "user_id": r.user_id,
+                "query": r.query,
+                "offset": r.offset,
+                "chat_type": r.chat_type,
+                "age": time.monotonic() - r.created,
+            }
+            for r in self.world.inline_queries.values()
+            if not r.answered and r.created <= cutoff
+        ]
+
     def fail_next(
         self,
         method: str,
@@ -232,85 +243,3 @@ class FakeTelegram:
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109
         """Wait until predicate() is truthy and return its value; AssertionError on timeout."""
         return await self.world.wait_for(predicate, timeout)
-
-    # -- HTTP --------------------------------------------------------------------------------
-
-    async def _handle_unknown_route(self, request: web.Request) -> web.Response:
-        return self._error_response(ApiError(404, "Not Found"))
-
-    async def _handle_file(self, request: web.Request) -> web.StreamResponse:
-        if request.match_info["token"] != self.token:
-            return self._error_response(ApiError(401, "Unauthorized"))
-        for stored in self.world.files.values():
-            if stored.path == request.match_info["path"]:
-                return web.Response(body=stored.upload.content, content_type=stored.upload.mime)
-        return self._error_response(ApiError(404, "Not Found"))
-
-    async def _handle_method(self, request: web.Request) -> web.Response:
-        name = request.match_info["method"]
-        spec_method = self.spec.method(name) if self.spec else None
-        implemented = _HANDLERS.get(name.lower())
-        canonical = spec_method.name if spec_method else implemented[0] if implemented else name
-        params: dict[str, Any] = {}
-        injected = False
-        try:
-            if request.match_info["token"] != self.token:
-                raise ApiError(401, "Unauthorized")
-            if (self.spec and spec_method is None) or (not self.spec and not implemented):
-                raise ApiError(404, "Not Found")
-            params = await decode_request(request, spec_method)
-            failures = self._failures.get(name.lower())
-            if failures:
-                injected = True
-                raise failures.pop(0)
-            if self.spec and spec_method:
-                self.spec.validate(spec_method, params)
-            if implemented is None:
-                raise bad_request(f"fake server does not implement {canonical}")
-            result = implemented[1](self.world, params)
-            if inspect.isawaitable(result):
-                result = await result
-        except ApiError as exc:
-            if isinstance(exc, PollSuperseded) and await _client_gone(request):
-                # PTB cancels its long poll on shutdown and then polls once more; the old
-                # request's 409 reaches nobody, so it is no rejection worth reporting.
-                self._record(canonical, params, None, injected)
-                return web.json_response({"ok": True, "result": []})
-            self._record(canonical, params, exc, injected)
-            return self._error_response(exc)
-        except Exception as exc:  # a fake bug must fail the test loudly, not hang the bot
-            error = api_error_from(exc)
-            self._record(canonical, params, error, injected)
-            return self._error_response(error)
-        self._record(canonical, params, None, injected)
-        return web.json_response({"ok": True, "result": result})
-
-    def _record(
-        self, method: str, params: dict[str, Any], error: ApiError | None, injected: bool
-    ) -> None:
-        self.world.requests.append(
-            RecordedRequest(
-                method=method,
-                params=params,
-                ok=error is None,
-                error_code=error.error_code if error else None,
-                description=error.description if error else None,
-                at=time.monotonic(),
-                injected=injected,
-            )
-        )
-        self.world.notify()
-
-    @staticmethod
-    def _error_response(error: ApiError) -> web.Response:
-        return web.json_response(error.payload(), status=error.error_code)
-
-
-async def _client_gone(request: web.Request) -> bool:
-    """Tell whether the client hung up, giving the hang-up a moment to be noticed."""
-    for _ in range(10):
-        transport = request.transport
-        if transport is None or transport.is_closing():
-            return True
-        await asyncio.sleep(0.01)
-    return False

@@ -46,6 +46,13 @@ _STRING_PARAMS = frozenset(
         "photo",
         "description",
         "short_description",
+        "inline_query_id",
+        "next_offset",
+        "address",
+        "foursquare_id",
+        "foursquare_type",
+        "google_place_id",
+        "google_place_type",
     }
 )
 # PTB's Bot._send_message adds the ext.Defaults values (parse_mode=HTML, disable_notification,
@@ -62,7 +69,7 @@ PTB_DEFAULT_PARAMS = frozenset(
 )
 _ARRAY_PREFIX = "Array of "
 # "Scope type, must be chat" / 'Type of the reaction, always "emoji"'
-_DISCRIMINATOR_RE = re.compile(r'(?:must be|always) "?([a-z_]+)"?\s*$')
+_DISCRIMINATOR_RE = re.compile(r'(?:must be|always) "?([a-z0-9_]+)"?\s*$')
 
 
 @dataclass(frozen=True)
@@ -200,11 +207,13 @@ class Spec:
             return 0
         if spec.subtypes:
             return max((self._closeness(value, s) for s in spec.subtypes), default=0)
-        if spec.discriminator and value.get(spec.discriminator[0]) == spec.discriminator[1]:
-            return 1000
         known = set(spec.fields or {})
         # Recognised keys count double, so one typo next to a right key still points here.
-        return 2 * len(value.keys() & known) - len(value.keys() - known)
+        score = 2 * len(value.keys() & known) - len(value.keys() - known)
+        if spec.discriminator and value.get(spec.discriminator[0]) == spec.discriminator[1]:
+            # A matching type wins; the keys decide between types sharing one (photo, cached).
+            return 1000 + score
+        return score
 
     def _check_one(self, value: Any, type_name: str, path: str) -> str | None:
         if type_name.startswith(_ARRAY_PREFIX):
@@ -235,11 +244,21 @@ class Spec:
             return f'field "{path}" has unknown type {type_name}'
         if spec.subtypes:
             if isinstance(value, dict):
-                # Prefer the subtype whose discriminator matches, for a precise error.
-                for sub in spec.subtypes:
-                    disc = self.types[sub].discriminator
-                    if disc and value.get(disc[0]) == disc[1]:
-                        return self._check_object(value, sub, path)
+                # Prefer the subtypes whose discriminator matches, for a precise error; several
+                # may (InlineQueryResultPhoto and InlineQueryResultCachedPhoto are both "photo").
+                matching = tuple(
+                    sub
+                    for sub in spec.subtypes
+                    if (disc := self.types[sub].discriminator) and value.get(disc[0]) == disc[1]
+                )
+                if matching:
+                    return self.check(value, matching, path)
+                discs = {self.types[sub].discriminator for sub in spec.subtypes}
+                keys = {disc[0] for disc in discs if disc}
+                if None not in discs and len(keys) == 1:
+                    key = keys.pop()
+                    allowed = ", ".join(sorted({disc[1] for disc in discs if disc}))
+                    return f'field "{path}.{key}" must be one of {allowed} in {type_name}'
             return self.check(value, spec.subtypes, path)
         if not isinstance(value, dict):
             return f'field "{path}" must be a JSON object ({type_name}), got {_type_name(value)}'

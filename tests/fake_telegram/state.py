@@ -13,42 +13,15 @@ from typing import TYPE_CHECKING, Any
 from .errors import ApiError, bad_request, forbidden
 from .html import HtmlError, parse_html
 from .limits import FloodControl
-from .models import CallbackQueryRecord, RecordedRequest, SentMessage
+from .models import CallbackQueryRecord, InlineQueryRecord, RecordedRequest, SentMessage
 from .spec import UploadedFile
+from .update_types import DEFAULT_ALLOWED_UPDATES
 
 if TYPE_CHECKING:
     from .groups import FakeGroup
     from .users import FakeUser
 
 __all__ = ["DEFAULT_ALLOWED_UPDATES", "StoredFile", "World"]
-
-# Update types Telegram delivers when allowed_updates is empty or was never set.
-DEFAULT_ALLOWED_UPDATES = frozenset(
-    {
-        "message",
-        "edited_message",
-        "channel_post",
-        "edited_channel_post",
-        "business_connection",
-        "business_message",
-        "edited_business_message",
-        "deleted_business_messages",
-        "guest_message",
-        "inline_query",
-        "chosen_inline_result",
-        "callback_query",
-        "shipping_query",
-        "pre_checkout_query",
-        "purchased_paid_media",
-        "poll",
-        "poll_answer",
-        "my_chat_member",
-        "chat_join_request",
-        "chat_boost",
-        "removed_chat_boost",
-        "managed_bot",
-    }
-)
 
 
 class StoredFile:
@@ -79,6 +52,9 @@ class World:
         self.user_messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.callback_queries: dict[str, CallbackQueryRecord] = {}
         self.answers: list[tuple[int, dict[str, Any]]] = []  # (user id, answer) in call order
+        self.inline_queries: dict[str, InlineQueryRecord] = {}
+        self.inline_answers: list[tuple[int, dict[str, Any]]] = []  # (user id, answer)
+        self.inline_messages: dict[str, SentMessage] = {}  # inline_message_id -> message
         self.commands: dict[tuple[str, int | None, int | None, str], list[tuple[str, str]]] = {}
         self.menu_buttons: dict[int | None, dict[str, Any]] = {}
         self.files: dict[str, StoredFile] = {}
@@ -213,10 +189,16 @@ class World:
     # -- messages --------------------------------------------------------------------------
 
     def add_bot_message(self, message: SentMessage) -> SentMessage:
-        """Store a message the bot just sent and wake waiters."""
+        """Store a message the bot just sent, or a user sent via the bot, and wake waiters."""
         self.sent.append(message)
         self._chat_sent.setdefault(message.chat_id, []).append(message)
-        self.bot_messages[(message.chat_id, message.message_id)] = message
+        key = (message.chat_id, message.message_id)
+        if message.via_bot is None:
+            self.bot_messages[key] = message
+        else:  # the user's message: the bot cannot edit it by chat_id and message_id
+            self.user_messages[key] = message.to_api()
+            if message.inline_message_id is not None:
+                self.inline_messages[message.inline_message_id] = message
         self.notify()
         return message
 

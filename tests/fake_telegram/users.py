@@ -8,6 +8,7 @@ from urllib.parse import parse_qs, urlparse
 
 from .chats import ChatCursor, text_entities
 from .errors import forbidden
+from .inline_actions import post_inline_result, send_inline_query
 from .limits import check_start_payload
 from .models import CallbackQueryRecord, SentMessage
 from .state import now, shallow_reply
@@ -35,6 +36,7 @@ class FakeUser(ChatCursor):
     ) -> None:
         self._world = world
         self._cursor = 0
+        self._inline_cursor = 0
         self.id = user_id
         self.first_name = first_name
         self.last_name = last_name
@@ -164,15 +166,48 @@ class FakeUser(ChatCursor):
         world.callback_queries[query_id] = CallbackQueryRecord(
             query_id, self.id, message.chat_id, message.message_id, data, time.monotonic()
         )
-        query = {
-            "id": query_id,
-            "from": self.to_api(),
-            "message": message.to_api(),
-            "chat_instance": str(abs(message.chat_id) * 7 + 3),
-            "data": data,
-        }
+        query: dict[str, Any] = {"id": query_id, "from": self.to_api()}
+        if message.inline_message_id is not None:  # sent via the bot: the bot gets no Message
+            query["inline_message_id"] = message.inline_message_id
+        else:
+            query["message"] = message.to_api()
+        query.update(chat_instance=str(abs(message.chat_id) * 7 + 3), data=data)
         world.enqueue_update("callback_query", query)
         return query_id
+
+    # -- inline mode -----------------------------------------------------------------------
+
+    async def inline_query(
+        self, query: str, *, chat_type: str = "private", offset: str = ""
+    ) -> str:
+        """Type "@bot query" in a chat of chat_type; return the inline query id."""
+        return send_inline_query(self._world, self, query, chat_type, offset)
+
+    @property
+    def inline_answers(self) -> list[dict[str, Any]]:
+        """Return the bot's answerInlineQuery calls for this user's queries, in call order."""
+        return [answer for user_id, answer in self._world.inline_answers if user_id == self.id]
+
+    # The contract names the parameter "timeout"; asyncio.timeout() could not add the dump.
+    async def next_inline_answer(self, timeout: float = 5.0) -> dict[str, Any]:  # noqa: ASYNC109
+        """Wait for the next answer to this user's inline queries not returned here yet."""
+        start = self._inline_cursor
+
+        def what() -> str:
+            pending = [q.query for q in self._world.inline_queries.values() if q.user_id == self.id]
+            return f"no new inline answer for {self!r} within {timeout} s; queries: {pending}"
+
+        await self._world.wait_for(lambda: len(self.inline_answers) > start, timeout, what)
+        self._inline_cursor = start + 1
+        return self.inline_answers[start]
+
+    async def choose_inline_result(
+        self, answer: dict[str, Any], result_id: str, chat: FakeGroup | None = None
+    ) -> SentMessage:
+        """Send result result_id of answer into chat (None: the private chat with the bot)."""
+        if chat is None:
+            self._private_activity()
+        return post_inline_result(self._world, self, answer, result_id, chat)
 
     def _private_activity(self) -> None:
         # Writing to the bot implies START was pressed, and un-blocks it like "Restart bot".
