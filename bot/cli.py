@@ -9,6 +9,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot import cli_infopoints
 from bot.config import Config, ConfigError, load_config, resolve_path
 
 _LOGGER = logging.getLogger("buurtbot")
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
         "import", help="import wijken and buurten from GeoJSON files (wijken first)"
     )
     area_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    cli_infopoints.add_parser(commands)
     return parser
 
 
@@ -90,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return database(config, args)
         case "areas":
             return asyncio.run(import_area_files(config, args.files))
+        case "infopoints":
+            return asyncio.run(cli_infopoints.run(config, args))
         case "run":
             return run(config)
     return 2  # pragma: no cover - argparse refuses other commands

@@ -36,12 +36,23 @@ HELP = Command("help", None, N_("cmd.help"), in_groups=True)
 ASK = Command("vraag", "ask", N_("cmd.ask"), in_groups=True)
 VOLUNTEER = Command("helpen", "volunteer", N_("cmd.volunteer"))
 MINE = Command("mijn", "mine", N_("cmd.mine"))
+INFOPOINT = Command("infopunt", "infopoint", N_("cmd.infopoint"), in_groups=True)
 SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
 
 # Only commands that exist go here; each feature adds its own when it lands.
-COMMANDS: tuple[Command, ...] = (START, HELP, ASK, VOLUNTEER, MINE, SETTINGS, CANCEL, LINK)
+COMMANDS: tuple[Command, ...] = (
+    START,
+    HELP,
+    ASK,
+    VOLUNTEER,
+    MINE,
+    INFOPOINT,
+    SETTINGS,
+    CANCEL,
+    LINK,
+)
 
 
 def visible_commands(roles: frozenset[Role], *, in_group: bool = False) -> list[Command]:

@@ -87,6 +87,12 @@ class RequestsConfig:
 
 
 @dataclass(frozen=True)
+class InfopointsConfig:
+    # The PDOK Locatieserver (the free Dutch national geocoder), for `infopoints geocode`.
+    geocoder_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
+
+
+@dataclass(frozen=True)
 class OrganisationConfig:
     name: str = "Buurtbot"
     contact_email: str = ""
@@ -102,6 +108,7 @@ class Config:
     areas: AreasConfig = field(default_factory=AreasConfig)
     organisation: OrganisationConfig = field(default_factory=OrganisationConfig)
     requests: RequestsConfig = field(default_factory=RequestsConfig)
+    infopoints: InfopointsConfig = field(default_factory=InfopointsConfig)
     source: str = "(built-in defaults)"
 
 
@@ -113,6 +120,7 @@ _SECTIONS: dict[str, type] = {
     "areas": AreasConfig,
     "organisation": OrganisationConfig,
     "requests": RequestsConfig,
+    "infopoints": InfopointsConfig,
 }
 
 
@@ -274,6 +282,11 @@ def _validate(config: Config, where: str) -> None:
             f"{where}: areas.buurten_file = {config.areas.buurten_file!r}: file not found"
         )
     _validate_requests(config.requests, where)
+    if not config.infopoints.geocoder_url.startswith(("http://", "https://")):
+        raise ConfigError(
+            f"{where}: infopoints.geocoder_url = {config.infopoints.geocoder_url!r} is not valid; "
+            "expected an http(s) URL"
+        )
     if not config.organisation.name.strip():
         raise ConfigError(f"{where}: organisation.name must not be empty")
 

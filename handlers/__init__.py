@@ -7,6 +7,7 @@ from telegram.ext import (
     Application,
     CallbackQueryHandler,
     CommandHandler,
+    InlineQueryHandler,
     MessageHandler,
     TypeHandler,
     filters,
@@ -14,7 +15,10 @@ from telegram.ext import (
 
 from bot.commands import CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
-from handlers import cancel, groups, help, onboarding, settings
+from handlers import cancel, groups, help, infopoints, onboarding, settings
+from handlers.infopoints import find as infopoint_find
+from handlers.infopoints import inline as infopoint_inline
+from handlers.infopoints import manage as infopoint_manage
 from handlers.requests import actions, ask, feedback, volunteer
 
 REQUEST_BUTTONS = (
@@ -39,6 +43,7 @@ def register_all(application: Application) -> None:
     add(settings.conversation())
     add(ask.conversation())
     add(feedback.conversation())
+    add(infopoints.conversation())
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")
     add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))
@@ -51,6 +56,11 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(actions.press, pattern=REQUEST_BUTTONS))
     add(CallbackQueryHandler(actions.keep, pattern=r"^req:keep:\d{1,9}$"))
     add(CallbackQueryHandler(volunteer.press_profile, pattern=r"^vol:"))
+    add(CallbackQueryHandler(infopoint_find.show_details, pattern=r"^ip:info:(\d{1,9})$"))
+    add(CallbackQueryHandler(infopoint_find.send_venue, pattern=r"^ip:venue:(\d{1,9})$"))
+    add(CallbackQueryHandler(infopoint_find.show_wijk, pattern=r"^ip:wijk:(\d{1,9})$"))
+    add(CallbackQueryHandler(infopoint_manage.hide, pattern=r"^ip:hide:(\d{1,9})$"))
+    add(InlineQueryHandler(infopoint_inline.answer_inline))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))
@@ -61,7 +71,9 @@ def register_all(application: Application) -> None:
     # In groups, privacy mode means the bot only sees commands; unknown ones may be another
     # bot's, so they get no answer there.
     add(MessageHandler(private & filters.COMMAND, onboarding.unknown_command))
-    add(MessageHandler(private & filters.TEXT, onboarding.receive_text))
-    add(MessageHandler(private & filters.UpdateType.MESSAGE, onboarding.receive_other))
+    # A result someone shared with "@bot ..." comes back as a message "via" the bot: no answer.
+    mine = private & ~filters.VIA_BOT
+    add(MessageHandler(mine & filters.TEXT, onboarding.receive_text))
+    add(MessageHandler(mine & filters.UpdateType.MESSAGE, onboarding.receive_other))
     add(CallbackQueryHandler(cancel.press_stale_button))
     add(TypeHandler(Update, write_persistence), group=PERSIST_GROUP)

@@ -3,7 +3,16 @@
 Importing this package registers every table on ``Base.metadata`` (Alembic needs that).
 """
 
-from models import areas, conversations, groups, help_requests, outbox, people, volunteers
+from models import (
+    areas,
+    conversations,
+    groups,
+    help_requests,
+    infopoints,
+    outbox,
+    people,
+    volunteers,
+)
 from models.base import Base
 
 __all__ = [
@@ -12,6 +21,7 @@ __all__ = [
     "conversations",
     "groups",
     "help_requests",
+    "infopoints",
     "outbox",
     "people",
     "volunteers",
