@@ -130,9 +130,11 @@ async def _geocode(
                 skipped += 1
                 continue
             if not result.strong and not yes:
-                answer = ask(
-                    f"? {point.name} ({point.address}) -> {result.label}. Use this? [y/N] "
-                )
+                question = f"? {point.name} ({point.address}) -> {result.label}. Use this? [y/N] "
+                try:
+                    answer = ask(question)
+                except EOFError:  # no one at the keyboard (a script, CI): a weak match is a no
+                    answer = ""
                 if answer.strip().lower() not in ("y", "yes", "j", "ja"):
                     skipped += 1
                     continue

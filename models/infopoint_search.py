@@ -83,7 +83,8 @@ class SearchIndex:
         """Index the words of one field of a point."""
         for word in words(text):
             slot = self.postings.setdefault(word, {})
-            self.by_length[len(word)].add(word)
+            if not word.isdigit():  # only words are matched loosely (prefix, typos)
+                self.by_length[len(word)].add(word)
             slot[point_id] = max(slot.get(point_id, 0.0), weight)
 
     def matches(self, token: str) -> dict[int, float]:
@@ -97,6 +98,8 @@ class SearchIndex:
 
         if token in self.postings:
             take(token, 3.0)
+        if token.isdigit():
+            return scores  # house numbers and the like: exact only, never "close enough"
         if len(token) >= 3:
             for length in range(len(token) + 1, 40):
                 for word in self.by_length.get(length, ()):
