@@ -12,7 +12,7 @@ from telegram.ext import Application
 from models.groups import GroupLink
 from models.outbox import OutboxMessage, Status
 from tests.conftest import FakeClock
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import FakeTelegram
 from tests.people import linked_group, onboarded
 from tests.test_requests_flow import ask
 
