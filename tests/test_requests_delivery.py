@@ -12,12 +12,12 @@ from telegram.ext import Application
 from models.groups import GroupLink
 from models.outbox import OutboxMessage, Status
 from tests.conftest import FakeClock
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
 from tests.test_requests_flow import ask
 
 
-async def become_volunteer(user) -> None:
+async def become_volunteer(user: FakeUser) -> None:
     """Volunteer for everything through /helpen."""
     await user.send("/helpen")
     await user.next_message()
