@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import json
 import random
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,6 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from models import geo
 from models.areas import import_areas, read_area_file
 from models.infopoint_io import (
     COLUMNS,
@@ -244,3 +247,28 @@ async def test_the_utrecht_seed_file_imports_cleanly(
         )
     assert unplaced == 0
     assert with_coordinates == 0  # nothing invented: coordinates come only from geocoding
+
+
+async def test_nearest_matches_brute_force_on_the_utrecht_buurten(
+    sessionmaker: async_sessionmaker[AsyncSession], utrecht: Path
+) -> None:
+    """Put a point at the centre of each of Utrecht's 111 buurten; query from each wijk centre."""
+    features = json.loads((utrecht / "buurt.geojson").read_text(encoding="utf-8"))["features"]
+    centres = [geo.centroid(geo.polygons_from_geojson(f["geometry"])) for f in features]
+    async with sessionmaker.begin() as session:
+        session.add_all(
+            InfoPoint(key=f"b{i}", name=f"Buurt {i}", latitude=lat, longitude=lon, services=[])
+            for i, (lon, lat) in enumerate(centres)
+        )
+    with (utrecht / "wijken.csv").open(encoding="utf-8") as handle:
+        origins = [
+            (float(r["centroid_lat"]), float(r["centroid_lon"])) for r in csv.DictReader(handle)
+        ]
+    async with sessionmaker() as session:
+        for lat, lon in origins:
+            got = [n.point.key for n in await nearest(session, latitude=lat, longitude=lon)]
+            expected = sorted(
+                range(len(centres)),
+                key=lambda i: (distance_m(lat, lon, centres[i][1], centres[i][0]), i),
+            )[:3]
+            assert got == [f"b{i}" for i in expected]
