@@ -235,3 +235,26 @@ async def test_inline_mode_shares_a_point(
     await ann.inline_query("")
     assert (await ann.next_inline_answer())["results"] == []
     assert telegram.rejected() == []
+
+
+async def test_an_admin_adds_a_point_in_the_chat(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    await admin.send("/infopunt")
+    menu = await admin.next_message()
+    await admin.next_message()
+    await admin.press(menu, "➕ Nieuw punt")
+    await admin.next_message()
+    await admin.send("Taalcafé <De Brug>")
+    await admin.press(await admin.next_message(), "Noord")
+    assert "Toegevoegd" in (await admin.next_message()).text
+    details = await admin.next_message()
+    assert details.text.startswith("Taalcafé <De Brug> · Informatiepunt")
+    async with sessionmaker() as session:
+        point = await session.scalar(
+            select(InfoPoint).where(InfoPoint.name == "Taalcafé <De Brug>")
+        )
+    assert point is not None
+    assert point.key == "taalcafe-de-brug"
+    assert telegram.rejected() == []
