@@ -44,6 +44,7 @@ def setup_logging(config: Config | None, level: int = logging.INFO) -> None:
         handler.addFilter(TokenFilter(config.telegram.token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def build_parser() -> argparse.ArgumentParser:
