@@ -56,10 +56,22 @@ def build_application(
         .post_shutdown(_post_shutdown)
     )
     if config.bot.rate_limiter:
-        builder = builder.rate_limiter(RetryingRateLimiter(max_retries=config.bot.max_retries))
+        builder = builder.rate_limiter(
+            RetryingRateLimiter(
+                max_retries=config.bot.max_retries,
+                overall_per_second=config.delivery.overall_per_second,
+                group_per_minute=config.delivery.group_per_minute,
+            )
+        )
     application = builder.build()
     clock = clock or SystemClock()
-    dispatcher = Dispatcher(sessionmaker, clock, make_card_sender(config), relevant=still_relevant)
+    dispatcher = Dispatcher(
+        sessionmaker,
+        clock,
+        make_card_sender(config),
+        relevant=still_relevant,
+        in_flight=config.delivery.in_flight,
+    )
     application.bot_data["services"] = Services(
         config=config, sessionmaker=sessionmaker, clock=clock, dispatcher=dispatcher
     )

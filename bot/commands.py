@@ -40,6 +40,7 @@ INFOPOINT = Command("infopunt", "infopoint", N_("cmd.infopoint"), in_groups=True
 SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
+BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
 
 # Only commands that exist go here; each feature adds its own when it lands.
 COMMANDS: tuple[Command, ...] = (
@@ -52,6 +53,7 @@ COMMANDS: tuple[Command, ...] = (
     SETTINGS,
     CANCEL,
     LINK,
+    BROADCAST,
 )
 
 

@@ -87,6 +87,17 @@ class RequestsConfig:
 
 
 @dataclass(frozen=True)
+class DeliveryConfig:
+    # Telegram's limits, kept by the rate limiter: messages a second overall, a minute per group.
+    overall_per_second: int = 30
+    group_per_minute: int = 20
+    # Messages between "taken" and "recorded" at once: a crash repeats at most these.
+    in_flight: int = 20
+    # How often announcements are started and their progress shown, in seconds.
+    broadcast_check_seconds: int = 2
+
+
+@dataclass(frozen=True)
 class InfopointsConfig:
     # The PDOK Locatieserver (the free Dutch national geocoder), for `infopoints geocode`.
     geocoder_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
@@ -109,6 +120,7 @@ class Config:
     organisation: OrganisationConfig = field(default_factory=OrganisationConfig)
     requests: RequestsConfig = field(default_factory=RequestsConfig)
     infopoints: InfopointsConfig = field(default_factory=InfopointsConfig)
+    delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     source: str = "(built-in defaults)"
 
 
@@ -121,6 +133,7 @@ _SECTIONS: dict[str, type] = {
     "organisation": OrganisationConfig,
     "requests": RequestsConfig,
     "infopoints": InfopointsConfig,
+    "delivery": DeliveryConfig,
 }
 
 
@@ -282,6 +295,12 @@ def _validate(config: Config, where: str) -> None:
             f"{where}: areas.buurten_file = {config.areas.buurten_file!r}: file not found"
         )
     _validate_requests(config.requests, where)
+    for key in ("overall_per_second", "group_per_minute", "in_flight", "broadcast_check_seconds"):
+        value = getattr(config.delivery, key)
+        if not 1 <= value <= 10_000:
+            raise ConfigError(
+                f"{where}: delivery.{key} = {value} is not valid; expected 1 to 10000"
+            )
     if not config.infopoints.geocoder_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"{where}: infopoints.geocoder_url = {config.infopoints.geocoder_url!r} is not valid; "

@@ -61,11 +61,16 @@ class Dispatcher:
         *,
         relevant: Relevance = always_relevant,
         idle_seconds: float = 1.0,
+        in_flight: int = 20,
     ) -> None:
         self._sessionmaker = sessionmaker
         self._clock = clock
         self._send_card = send_card
         self._relevant = relevant
+        # At most this many messages are between "taken" and "recorded" at once: after a crash,
+        # at most these can go out twice; on a clean stop, none.
+        self._in_flight = in_flight
+        self._stopping = asyncio.Event()
         self._idle = idle_seconds
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -82,13 +87,19 @@ class Dispatcher:
             )
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
-    async def shutdown(self) -> None:
-        """Stop the loop after the message in hand."""
-        if self._task is not None:
+    async def shutdown(self, grace: float = 15.0) -> None:
+        """Stop after the batch in hand is sent and recorded, so a clean stop repeats nothing."""
+        if self._task is None:
+            return
+        self._stopping.set()
+        self._wake.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), timeout=grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     def wake(self) -> None:
         """Send now: something was queued."""
@@ -96,7 +107,7 @@ class Dispatcher:
 
     async def _run(self) -> None:
         """Drain due messages; sleep until woken or the idle time passes."""
-        while True:
+        while not self._stopping.is_set():
             try:
                 sent = await self.drain()
             except Exception:
@@ -107,15 +118,15 @@ class Dispatcher:
                     await asyncio.wait_for(self._wake.wait(), timeout=self._idle)
                 self._wake.clear()
 
-    async def drain(self, limit: int = 50) -> int:
-        """Send one batch of due messages; return how many were handled."""
+    async def drain(self) -> int:
+        """Send one batch of due messages side by side; return how many were handled."""
         now = self._clock.now()
         async with self._sessionmaker.begin() as session:
             await outbox.release_stale(session, now=now)
-            batch = await outbox.claim_due(session, now=now, limit=limit)
+            batch = await outbox.claim_due(session, now=now, limit=self._in_flight)
             ids = [m.id for m in batch]
-        for message_id in ids:
-            await self._deliver(message_id)
+        # The rate limiter spaces the sends; sending side by side keeps it busy.
+        await asyncio.gather(*(self._deliver(message_id) for message_id in ids))
         return len(ids)
 
     async def _deliver(self, message_id: int) -> None:
@@ -143,10 +154,10 @@ class Dispatcher:
             else:
                 await self._send_card(self._bot, self._sessionmaker, message)
         except Forbidden as exc:
-            error, blocked = str(exc), message.person_id is not None
+            error, blocked = f"Forbidden: {exc}", message.person_id is not None
         except BadRequest as exc:
             _LOGGER.error("Telegram refused outbox message %d: %s", message.id, exc)
-            error = str(exc)
+            error = f"BadRequest: {exc}"
         except Exception as exc:  # a flood, a network fault, or a bug: try again later
             if not isinstance(exc, TelegramError):
                 _LOGGER.exception("Outbox message %d failed", message.id)

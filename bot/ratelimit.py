@@ -20,8 +20,21 @@ class RetryingRateLimiter(AIORateLimiter):
     know whether Telegram delivered the message, and a second copy is worse than a late error.
     """
 
-    def __init__(self, *, max_retries: int = 3, backoff: float = 0.5) -> None:
-        super().__init__(max_retries=max_retries)
+    def __init__(
+        self,
+        *,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        overall_per_second: int = 30,
+        group_per_minute: int = 20,
+    ) -> None:
+        super().__init__(
+            overall_max_rate=overall_per_second,
+            overall_time_period=1,
+            group_max_rate=group_per_minute,
+            group_time_period=60,
+            max_retries=max_retries,
+        )
         self._network_retries = max_retries
         self._backoff = backoff
 

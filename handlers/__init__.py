@@ -15,7 +15,7 @@ from telegram.ext import (
 
 from bot.commands import CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
-from handlers import cancel, groups, help, infopoints, onboarding, settings
+from handlers import broadcast, cancel, groups, help, infopoints, onboarding, settings
 from handlers.infopoints import find as infopoint_find
 from handlers.infopoints import inline as infopoint_inline
 from handlers.infopoints import manage as infopoint_manage
@@ -44,6 +44,7 @@ def register_all(application: Application) -> None:
     add(ask.conversation())
     add(feedback.conversation())
     add(infopoints.conversation())
+    add(broadcast.conversation())
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")
     add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))
@@ -61,6 +62,7 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(infopoint_find.show_wijk, pattern=r"^ip:wijk:(\d{1,9})$"))
     add(CallbackQueryHandler(infopoint_manage.hide, pattern=r"^ip:hide:(\d{1,9})$"))
     add(InlineQueryHandler(infopoint_inline.answer_inline))
+    add(CallbackQueryHandler(broadcast.cancel_planned, pattern=r"^bc:cancel:(\d{1,9})$"))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))

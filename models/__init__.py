@@ -5,6 +5,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic needs
 
 from models import (
     areas,
+    broadcasts,
     conversations,
     groups,
     help_requests,
@@ -18,6 +19,7 @@ from models.base import Base
 __all__ = [
     "Base",
     "areas",
+    "broadcasts",
     "conversations",
     "groups",
     "help_requests",

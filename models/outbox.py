@@ -48,6 +48,9 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("help_request.id", ondelete="CASCADE"), index=True
     )
+    broadcast_id: Mapped[int | None] = mapped_column(
+        ForeignKey("broadcast.id", ondelete="CASCADE"), index=True
+    )
     payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedupe_key: Mapped[str | None] = mapped_column(String(120), unique=True)
     status: Mapped[str] = mapped_column(String(16), default=Status.PENDING, index=True)

@@ -1,0 +1,356 @@
+"""/omroep (/broadcast): an admin sends an announcement to an audience, now or later."""
+
+from __future__ import annotations
+
+import enum
+import time
+import warnings
+from datetime import datetime, timedelta
+
+from telegram import InlineKeyboardButton, Update
+from telegram.error import BadRequest
+from telegram.ext import (
+    CallbackQueryHandler,
+    CommandHandler,
+    ConversationHandler,
+    MessageHandler,
+    filters,
+)
+from telegram.warnings import PTBUserWarning
+
+from bot.commands import BROADCAST, CANCEL
+from bot.context import BuurtContext
+from bot.i18n import N_, Html, Translator, escape, pick_language, translator
+from handlers.common import Caller, close_buttons, identify, send
+from handlers.keyboards import rows
+from handlers.onboarding import send_all
+from handlers.wijk_picker import Messages
+from models import broadcasts
+from models.areas import list_wijken
+from models.broadcasts import Audience
+from models.errors import DomainError
+from models.people import Person, Role, roles_of
+
+TEXT_MAX = 3500  # leaves room for Telegram's 4096 after the bot's own words
+AUDIENCE_KEYS = {
+    Audience.EVERYONE: N_("omroep.audience_everyone"),
+    Audience.WIJK: N_("omroep.audience_wijk"),
+    Audience.VOLUNTEERS: N_("omroep.audience_volunteers"),
+    Audience.BUURTASSISTENTEN: N_("omroep.audience_buurtassistenten"),
+    Audience.GROUPS: N_("omroep.audience_groups"),
+}
+DRAFT = "omroep"
+AUDIENCE_PATTERN = "^om:aud:(" + "|".join(a.value for a in Audience) + ")$"
+PROGRESS_EVERY = 3.0  # seconds between two edits of the sender's progress message
+_last_progress: dict[int, float] = {}
+
+
+class State(enum.IntEnum):
+    TEXT = 1
+    AUDIENCE = 2
+    PREVIEW = 3
+
+
+async def _admin(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
+    """Identify the caller and check, on the server, that they are an admin."""
+    async with context.session() as session:
+        caller = await identify(session, update, context)
+        return caller, (await roles_of(session, caller.person)).has(Role.ADMIN)
+
+
+def _stop(t: Translator) -> InlineKeyboardButton:
+    return InlineKeyboardButton(t("ask.stop"), callback_data="om:stop")
+
+
+async def open_broadcast(update: Update, context: BuurtContext) -> State | int:
+    """Show what is planned, and ask for the announcement's text."""
+    caller, admin = await _admin(update, context)
+    t = caller.t
+    if not admin:
+        await send_all(update, context, [(t("error.not_allowed_admin"), None)])
+        return ConversationHandler.END
+    async with context.session() as session:
+        planned = await broadcasts.scheduled(session)
+    messages: Messages = []
+    tz = context.config.bot.tz
+    for item in planned:
+        when = item.send_at.astimezone(tz).strftime("%d-%m %H:%M")
+        button = InlineKeyboardButton(
+            t("omroep.cancel_button"), callback_data=f"bc:cancel:{item.id}"
+        )
+        text = t("omroep.planned", number=item.id, when=when, text=Html(item.text[:200]))
+        messages.append((text, rows([button])))
+    messages.append((t("omroep.ask_text", max=TEXT_MAX), rows([_stop(t)])))
+    await send_all(update, context, messages)
+    return State.TEXT
+
+
+async def receive_text(update: Update, context: BuurtContext) -> State:
+    """Store the text (escaped: it is shown as typed) and ask for the audience."""
+    caller, _ = await _admin(update, context)
+    message = update.effective_message
+    assert message is not None
+    assert context.user_data is not None
+    t = caller.t
+    text = (message.text or "").strip()
+    if not text or len(text) > TEXT_MAX:
+        await send(message.chat, context, t("omroep.text_length", max=TEXT_MAX, length=len(text)))
+        return State.TEXT
+    context.user_data[DRAFT] = {"text": escape(text)}
+    buttons = [
+        InlineKeyboardButton(t(key), callback_data=f"om:aud:{a.value}")
+        for a, key in AUDIENCE_KEYS.items()
+    ]
+    await send_all(
+        update, context, [(t("omroep.ask_audience"), rows([*buttons, _stop(t)], per_row=1))]
+    )
+    return State.AUDIENCE
+
+
+async def choose_audience(update: Update, context: BuurtContext) -> State:
+    """Store the audience; for a wijk, ask which one."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    assert context.user_data is not None
+    caller, _ = await _admin(update, context)
+    await query.answer()
+    await close_buttons(update)
+    audience = Audience(context.match.group(1))
+    draft = context.user_data.setdefault(DRAFT, {})
+    draft.update(audience=audience.value, wijk_id=None)
+    if audience is Audience.WIJK:
+        async with context.session() as session:
+            wijken = await list_wijken(session)
+        buttons = [
+            InlineKeyboardButton(w.name, callback_data=f"om:wijk:{w.id}") for w in wijken[:98]
+        ]
+        await send_all(update, context, [(caller.t("omroep.ask_wijk"), rows(buttons))])
+        return State.AUDIENCE
+    return await _preview(update, context, caller)
+
+
+async def choose_wijk(update: Update, context: BuurtContext) -> State:
+    """Store the wijk and show the preview."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    assert context.user_data is not None
+    caller, _ = await _admin(update, context)
+    await query.answer()
+    await close_buttons(update)
+    context.user_data.setdefault(DRAFT, {})["wijk_id"] = int(context.match.group(1))
+    return await _preview(update, context, caller)
+
+
+async def _preview(update: Update, context: BuurtContext, caller: Caller) -> State:
+    """Show the announcement as recipients will see it, and how many will get it."""
+    assert context.user_data is not None
+    draft = context.user_data.get(DRAFT) or {}
+    t = caller.t
+    async with context.session() as session:
+        people = await broadcasts.recipients(
+            session, Audience(draft["audience"]), draft.get("wijk_id")
+        )
+    buttons = [
+        InlineKeyboardButton(t("omroep.send_now"), callback_data="om:send:now"),
+        InlineKeyboardButton(t("omroep.send_hour"), callback_data="om:send:hour"),
+        InlineKeyboardButton(t("omroep.send_morning"), callback_data="om:send:morning"),
+        _stop(t),
+    ]
+    intro = t("omroep.preview", count=len(people))
+    await send_all(
+        update, context, [(Html(f"{intro}\n\n{draft['text']}"), rows(buttons, per_row=1))]
+    )
+    return State.PREVIEW
+
+
+def _send_at(choice: str, now: datetime, context: BuurtContext) -> datetime:
+    """Turn "now", "in an hour" or "tomorrow 09:00" into a moment."""
+    if choice == "hour":
+        return now + timedelta(hours=1)
+    if choice == "morning":
+        local = now.astimezone(context.config.bot.tz) + timedelta(days=1)
+        return local.replace(hour=9, minute=0, second=0, microsecond=0)
+    return now
+
+
+async def confirm(update: Update, context: BuurtContext) -> int:
+    """Schedule the announcement (admins only, checked again) and say when it goes out."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    assert context.user_data is not None
+    caller, admin = await _admin(update, context)
+    draft = context.user_data.pop(DRAFT, None)
+    t = caller.t
+    if not admin or not draft or "audience" not in draft:
+        await query.answer(t("button.stale"))
+        return ConversationHandler.END
+    now = context.now()
+    when = _send_at(context.match.group(1), now, context)
+    async with context.session() as session:
+        caller = await identify(session, update, context)
+        item = await broadcasts.schedule(
+            session,
+            sender=caller.person,
+            text=draft["text"],
+            audience=Audience(draft["audience"]),
+            wijk_id=draft.get("wijk_id"),
+            send_at=when,
+            report_chat_id=caller.person.telegram_id,
+            now=now,
+        )
+        number = item.id
+    await query.answer()
+    await close_buttons(update)
+    if when <= now:
+        text = t("omroep.sending", number=number)
+        if context.job_queue is not None:
+            context.job_queue.run_once(run_broadcasts, 0)  # start now, not at the next tick
+    else:
+        text = t(
+            "omroep.scheduled",
+            number=number,
+            when=when.astimezone(context.config.bot.tz).strftime("%d-%m %H:%M"),
+        )
+    await send_all(update, context, [(text, None)])
+    return ConversationHandler.END
+
+
+async def cancel_planned(update: Update, context: BuurtContext) -> None:
+    """Cancel a planned announcement (sender or admin; checked on the server)."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    caller, admin = await _admin(update, context)
+    t = caller.t
+    try:
+        async with context.session() as session:
+            caller = await identify(session, update, context)
+            await broadcasts.cancel(
+                session, broadcast_id=int(context.match.group(1)), person=caller.person, admin=admin
+            )
+    except DomainError:
+        await query.answer(t("omroep.cannot_cancel"), show_alert=True)
+        return
+    await query.answer()
+    await close_buttons(update, t("omroep.cancelled"))
+
+
+async def stop(update: Update, context: BuurtContext) -> int:
+    """Stop without sending anything."""
+    assert context.user_data is not None
+    context.user_data.pop(DRAFT, None)
+    caller, _ = await _admin(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await close_buttons(update)
+    await send_all(update, context, [(caller.t("omroep.stopped"), None)])
+    return ConversationHandler.END
+
+
+def conversation() -> ConversationHandler:
+    """Build the /omroep conversation (persistent)."""
+    private = filters.ChatType.PRIVATE
+    text = private & filters.TEXT & ~filters.COMMAND
+    with warnings.catch_warnings():
+        # Callback queries are tracked per person, not per message: a flow is a person's.
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        return ConversationHandler(
+            entry_points=[CommandHandler(BROADCAST.names, open_broadcast, filters=private)],
+            states={
+                State.TEXT: [MessageHandler(text, receive_text)],
+                State.AUDIENCE: [
+                    CallbackQueryHandler(choose_audience, pattern=AUDIENCE_PATTERN),
+                    CallbackQueryHandler(choose_wijk, pattern=r"^om:wijk:(\d{1,9})$"),
+                ],
+                State.PREVIEW: [
+                    CallbackQueryHandler(confirm, pattern=r"^om:send:(now|hour|morning)$")
+                ],
+            },
+            fallbacks=[
+                CallbackQueryHandler(stop, pattern=r"^om:stop$"),
+                CommandHandler(CANCEL.names, stop),
+            ],
+            name="omroep",
+            persistent=True,
+            conversation_timeout=timedelta(hours=1),
+            allow_reentry=True,
+        )
+
+
+async def run_broadcasts(context: BuurtContext) -> None:
+    """Start due announcements, keep each sender's progress message up to date, then report."""
+    now = context.now()
+    updates: list[tuple[broadcasts.Broadcast, broadcasts.Progress]] = []
+    async with context.session() as session:
+        started = await broadcasts.start_due(session, now=now)
+        for item in await broadcasts.sending(session):
+            progress = await broadcasts.progress(session, item)
+            if progress.done:
+                item.status = broadcasts.Status.DONE
+                item.finished_at = now
+            elif time.monotonic() - _last_progress.get(item.id, 0.0) < PROGRESS_EVERY:
+                continue
+            updates.append((item, progress))
+    if started:
+        context.services.dispatcher.wake()
+    for item, progress in updates:
+        _last_progress[item.id] = time.monotonic()
+        await _show_progress(context, item, progress)
+
+
+async def _show_progress(
+    context: BuurtContext, item: broadcasts.Broadcast, progress: broadcasts.Progress
+) -> None:
+    """Edit (or first send) the sender's progress message; send the report when done."""
+    if item.report_chat_id is None:
+        return
+    async with context.session() as session:
+        sender = await session.get(Person, item.sender_id) if item.sender_id else None
+    t = translator(
+        pick_language(
+            sender.language if sender else None, None, context.config.bot.default_language
+        )
+    )
+    done = progress.sent + progress.blocked + progress.failed + progress.cancelled
+    text = t(
+        "omroep.progress", number=item.id, done=_number(done, t), total=_number(progress.total, t)
+    )
+    try:
+        if item.progress_message_id is None:
+            sent = await context.bot.send_message(item.report_chat_id, text)
+            async with context.session() as session:
+                stored = await session.get(broadcasts.Broadcast, item.id)
+                if stored is not None:
+                    stored.progress_message_id = sent.message_id
+        else:
+            await context.bot.edit_message_text(
+                text, chat_id=item.report_chat_id, message_id=item.progress_message_id
+            )
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+    if progress.done:
+        _last_progress.pop(item.id, None)
+        lines = [
+            t(
+                "omroep.report",
+                number=item.id,
+                sent=progress.sent,
+                blocked=progress.blocked,
+                failed=progress.failed,
+            )
+        ]
+        lines += [
+            t("omroep.report_reason", reason=reason, count=count)
+            for reason, count in progress.reasons.most_common(5)
+        ]
+        await context.bot.send_message(item.report_chat_id, Html("\n".join(lines)))
+
+
+def _number(value: int, t: Translator) -> str:
+    """Write 1234 as 1.234 in Dutch and 1,234 in English."""
+    text = f"{value:,}"
+    return text.replace(",", ".") if t.language == "nl" else text
