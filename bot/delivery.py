@@ -119,60 +119,58 @@ class Dispatcher:
                 self._wake.clear()
 
     async def drain(self) -> int:
-        """Send one batch of due messages side by side; return how many were handled."""
+        """Send one batch of due messages side by side; return how many were handled.
+
+        Three steps, and no transaction is open during the middle one: take the batch (and drop
+        what no longer fits its request), send, record every result in one transaction.
+        """
         now = self._clock.now()
         async with self._sessionmaker.begin() as session:
             await outbox.release_stale(session, now=now)
             batch = await outbox.claim_due(session, now=now, limit=self._in_flight)
-            ids = [m.id for m in batch]
+            to_send = []
+            for message in batch:
+                if await self._relevant(session, message):
+                    to_send.append(message)
+                else:
+                    message.status = outbox.Status.CANCELLED
         # The rate limiter spaces the sends; sending side by side keeps it busy.
-        await asyncio.gather(*(self._deliver(message_id) for message_id in ids))
-        return len(ids)
+        results = await asyncio.gather(*(self._send(message) for message in to_send))
+        async with self._sessionmaker.begin() as session:
+            for message, error, retry, blocked in results:
+                if error is None:
+                    await outbox.mark_sent(session, message.id, now=self._clock.now())
+                    continue
+                await outbox.mark_failed(session, message.id, error=error, retry_at=retry)
+                if blocked and message.person_id is not None:
+                    person = await session.get(Person, message.person_id)
+                    if person is not None:
+                        person.blocked_bot = True
+        return len(batch)
 
-    async def _deliver(self, message_id: int) -> None:
-        """Send one message and record the result.
-
-        No transaction is open while Telegram is called (or the rate limiter waits): on SQLite
-        that would hold the write lock and make every other update wait.
-        """
+    async def _send(
+        self, message: OutboxMessage
+    ) -> tuple[OutboxMessage, str | None, datetime | None, bool]:
+        """Send one message; return it with its error, when to retry, and whether 403."""
         assert self._bot is not None
-        async with self._sessionmaker() as session:
-            message = await session.get(OutboxMessage, message_id)
-            relevant = message is not None and await self._relevant(session, message)
-        if message is None:
-            return
-        if not relevant:
-            async with self._sessionmaker.begin() as session:
-                await outbox.mark_cancelled(session, message.id)
-            return
-        retry: datetime | None = None
-        error: str | None = None
-        blocked = False
         try:
             if message.kind == Kind.TEXT:
                 await self._send_text(message)
             else:
                 await self._send_card(self._bot, self._sessionmaker, message)
         except Forbidden as exc:
-            error, blocked = f"Forbidden: {exc}", message.person_id is not None
+            return message, f"Forbidden: {exc}", None, True
         except BadRequest as exc:
             _LOGGER.error("Telegram refused outbox message %d: %s", message.id, exc)
-            error = f"BadRequest: {exc}"
+            return message, f"BadRequest: {exc}", None, False
         except Exception as exc:  # a flood, a network fault, or a bug: try again later
             if not isinstance(exc, TelegramError):
                 _LOGGER.exception("Outbox message %d failed", message.id)
-            error = f"{type(exc).__name__}: {exc}"
+            retry = None
             if message.attempts < MAX_ATTEMPTS:
                 retry = self._clock.now() + outbox.backoff(message.attempts)
-        async with self._sessionmaker.begin() as session:
-            if error is None:
-                await outbox.mark_sent(session, message.id, now=self._clock.now())
-                return
-            await outbox.mark_failed(session, message.id, error=error, retry_at=retry)
-            if blocked:
-                person = await session.get(Person, message.person_id)
-                if person is not None:
-                    person.blocked_bot = True
+            return message, f"{type(exc).__name__}: {exc}", retry, False
+        return message, None, None, False
 
     async def _send_text(self, message: OutboxMessage) -> None:
         """Send a prepared text message."""
