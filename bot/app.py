@@ -15,15 +15,17 @@ from bot.clock import Clock, SystemClock
 from bot.commands import register_menus
 from bot.config import Config
 from bot.context import BuurtContext, Services
-from bot.delivery import Dispatcher
+from bot.delivery import Dispatcher, by_kind
 from bot.errors import handle_error
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
 from bot.scheduling import schedule_jobs
+from handlers.activities.notify import make_activity_card_sender
 from handlers.requests.cards import make_card_sender
 from handlers.requests.notify import still_relevant
 from models.areas import import_areas, read_area_file
 from models.db import create_engine, create_sessionmaker
+from models.outbox import Kind
 from models.people import ensure_admins
 
 _LOGGER = logging.getLogger("buurtbot")
@@ -65,10 +67,19 @@ def build_application(
         )
     application = builder.build()
     clock = clock or SystemClock()
+    request_cards, activity_cards = make_card_sender(config), make_activity_card_sender(config)
+    cards = by_kind(
+        {
+            Kind.CARD: request_cards,
+            Kind.CARD_EDIT: request_cards,
+            Kind.ACTIVITY_CARD: activity_cards,
+            Kind.ACTIVITY_EDIT: activity_cards,
+        }
+    )
     dispatcher = Dispatcher(
         sessionmaker,
         clock,
-        make_card_sender(config),
+        cards,
         relevant=still_relevant,
         in_flight=config.delivery.in_flight,
     )

@@ -37,6 +37,8 @@ ASK = Command("vraag", "ask", N_("cmd.ask"), in_groups=True)
 VOLUNTEER = Command("helpen", "volunteer", N_("cmd.volunteer"))
 MINE = Command("mijn", "mine", N_("cmd.mine"))
 INFOPOINT = Command("infopunt", "infopoint", N_("cmd.infopoint"), in_groups=True)
+AGENDA = Command("agenda", "events", N_("cmd.agenda"), in_groups=True)
+EVENT = Command("activiteit", "event", N_("cmd.event"))
 SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
@@ -50,6 +52,8 @@ COMMANDS: tuple[Command, ...] = (
     VOLUNTEER,
     MINE,
     INFOPOINT,
+    AGENDA,
+    EVENT,
     SETTINGS,
     CANCEL,
     LINK,

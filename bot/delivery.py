@@ -34,6 +34,17 @@ Relevance = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
 MAX_ATTEMPTS = 8
 
 
+def by_kind(senders: dict[str, CardSender]) -> CardSender:
+    """Route each outbox message to the card sender of its kind."""
+
+    async def send(
+        bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], message: OutboxMessage
+    ) -> None:
+        await senders[message.kind](bot, sessionmaker, message)
+
+    return send
+
+
 async def always_relevant(_session: AsyncSession, _message: OutboxMessage) -> bool:
     """Send every message."""
     return True

@@ -9,6 +9,7 @@ from telegram.ext import Application
 
 from bot.config import Config
 from bot.context import BuurtContext
+from handlers.activities.agenda import run_reminders
 from handlers.broadcast import run_broadcasts
 from handlers.requests.notify import queue_outcome
 from models.help_requests import FollowupTimes, run_due
@@ -17,6 +18,7 @@ _LOGGER = logging.getLogger("buurtbot.scheduling")
 
 FOLLOWUPS_JOB = "followups"
 BROADCASTS_JOB = "broadcasts"
+REMINDERS_JOB = "activity-reminders"
 
 
 def followup_times(config: Config) -> FollowupTimes:
@@ -45,6 +47,12 @@ async def run_followups(context: BuurtContext) -> None:
 def schedule_jobs(application: Application, config: Config) -> None:
     """Register the periodic jobs on the JobQueue."""
     assert application.job_queue is not None
+    application.job_queue.run_repeating(
+        run_reminders,
+        interval=config.requests.followup_interval_seconds,
+        first=1,
+        name=REMINDERS_JOB,
+    )
     application.job_queue.run_repeating(
         run_broadcasts,
         interval=config.delivery.broadcast_check_seconds,

@@ -13,14 +13,17 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import CANCEL, HELP, LINK, MINE, START, VOLUNTEER
+from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
 from handlers import broadcast, cancel, groups, help, infopoints, onboarding, settings
+from handlers.activities import agenda
+from handlers.activities import create as activity_create
 from handlers.infopoints import find as infopoint_find
 from handlers.infopoints import inline as infopoint_inline
 from handlers.infopoints import manage as infopoint_manage
 from handlers.requests import actions, ask, feedback, volunteer
 
+ACTIVITY_BUTTONS = r"^act:(yes|maybe|no|ics|approve|decline|cancel):(\d{1,9})$"
 REQUEST_BUTTONS = (
     r"^req:(claim|show|done|cancel|cancelok|withdraw|withdrawok|notyet|failed|needed|notneeded)"
     r":(\d{1,9})$"
@@ -45,6 +48,7 @@ def register_all(application: Application) -> None:
     add(feedback.conversation())
     add(infopoints.conversation())
     add(broadcast.conversation())
+    add(activity_create.conversation())
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")
     add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))
@@ -62,6 +66,9 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(infopoint_find.show_wijk, pattern=r"^ip:wijk:(\d{1,9})$"))
     add(CallbackQueryHandler(infopoint_manage.hide, pattern=r"^ip:hide:(\d{1,9})$"))
     add(InlineQueryHandler(infopoint_inline.answer_inline))
+    add(CommandHandler(AGENDA.names, agenda.show_agenda))
+    add(CallbackQueryHandler(agenda.press, pattern=ACTIVITY_BUTTONS))
+    add(CallbackQueryHandler(agenda.next_page, pattern=r"^act:page:(\d{1,5})$"))
     add(CallbackQueryHandler(broadcast.cancel_planned, pattern=r"^bc:cancel:(\d{1,9})$"))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))

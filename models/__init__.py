@@ -4,6 +4,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic needs
 """
 
 from models import (
+    activities,
     areas,
     broadcasts,
     conversations,
@@ -18,6 +19,7 @@ from models.base import Base
 
 __all__ = [
     "Base",
+    "activities",
     "areas",
     "broadcasts",
     "conversations",

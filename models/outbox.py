@@ -22,6 +22,8 @@ class Kind(enum.StrEnum):
     TEXT = "text"  # a prepared message to a person or chat
     CARD = "card"  # post a request's card in a group (rendered when sent)
     CARD_EDIT = "card_edit"  # bring every posted card of a request up to date
+    ACTIVITY_CARD = "act_card"  # post an activity's card in a group (rendered when sent)
+    ACTIVITY_EDIT = "act_edit"  # bring every posted card of an activity up to date
 
 
 class Status(enum.StrEnum):
@@ -48,6 +50,9 @@ class OutboxMessage(Base):
     request_id: Mapped[int | None] = mapped_column(
         ForeignKey("help_request.id", ondelete="CASCADE"), index=True
     )
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activity.id", ondelete="CASCADE"), index=True
+    )
     broadcast_id: Mapped[int | None] = mapped_column(
         ForeignKey("broadcast.id", ondelete="CASCADE"), index=True
     )
@@ -71,6 +76,7 @@ async def enqueue(
     thread_id: int = 0,
     person_id: int | None = None,
     request_id: int | None = None,
+    activity_id: int | None = None,
     payload: dict[str, Any] | None = None,
     due_at: datetime | None = None,
     dedupe_key: str | None = None,
@@ -86,6 +92,7 @@ async def enqueue(
         thread_id=thread_id,
         person_id=person_id,
         request_id=request_id,
+        activity_id=activity_id,
         payload=payload or {},
         dedupe_key=dedupe_key,
         due_at=due_at or now,

@@ -66,8 +66,10 @@ async def test_help_on_every_command(args: list[str]) -> None:
 
 
 async def test_db_upgrade_and_area_import(
-    tmp_path: Path, area_files: tuple[Path, Path], migrated_database: str
+    tmp_path: Path, area_files: tuple[Path, Path], db_url: str
 ) -> None:
+    # On SQLite a brand-new file, to show "db upgrade" from nothing; on PostgreSQL the suite's
+    # database, emptied for this test (db_url).
     url = PG_URL or f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
     env = {"BUURTBOT_DATABASE_URL": url, "BUURTBOT_CONFIG": str(_write(tmp_path, ""))}
     code, out, _ = await buurtbot("db", "upgrade", env=env)

@@ -298,15 +298,17 @@ async def test_command_menus_are_registered_per_language_and_scope(
     en_private = dict(telegram.commands("all_private_chats", "en"))
     default_private = dict(telegram.commands("all_private_chats", ""))
     assert list(nl_private) == [
-        "start", "help", "vraag", "helpen", "mijn", "infopunt", "instellingen", "annuleer",
+        "start", "help", "vraag", "helpen", "mijn", "infopunt", "agenda", "activiteit",
+        "instellingen", "annuleer",
     ]  # fmt: skip
     assert list(en_private) == [
-        "start", "help", "ask", "volunteer", "mine", "infopoint", "settings", "cancel",
+        "start", "help", "ask", "volunteer", "mine", "infopoint", "events", "event",
+        "settings", "cancel",
     ]  # fmt: skip
     assert default_private == nl_private
     # Admin commands are not in anybody's menu; groups get what works there.
     assert list(dict(telegram.commands("all_group_chats", "nl"))) == [
-        "start", "help", "vraag", "infopunt",
+        "start", "help", "vraag", "infopunt", "agenda",
     ]  # fmt: skip
 
 

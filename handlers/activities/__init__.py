@@ -1,0 +1,1 @@
+"""Activities: creating and proposing, the agenda, RSVP, reminders, calendar files."""

@@ -1,0 +1,187 @@
+"""Queue what an activity change owes people: group cards, residents' copies, notices."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Bot
+from telegram.error import BadRequest, Forbidden
+
+from bot.config import Config
+from bot.delivery import CardSender
+from bot.i18n import pick_language, translator
+from handlers.activities.render import card_text, notice_text, review_keyboard, rsvp_keyboard
+from handlers.requests.notify import quiet_until
+from models import outbox
+from models.activities import Activity, ActivityCard, Event, Outcome, counts
+from models.groups import GroupLink, links_for_wijk
+from models.outbox import Kind, OutboxMessage, Status
+from models.people import Person
+
+_LOGGER = logging.getLogger("buurtbot.activities")
+
+
+async def queue_activity(
+    session: AsyncSession, outcome: Outcome, config: Config, now: datetime
+) -> None:
+    """Queue cards, residents' copies and notices for an activity change."""
+    activity = outcome.activity
+    tz = config.bot.tz
+    if outcome.post_cards:
+        for wijk_id in activity.wijk_ids:
+            for link in await links_for_wijk(session, wijk_id):
+                await outbox.enqueue(
+                    session,
+                    kind=Kind.ACTIVITY_CARD,
+                    chat_id=link.chat_id,
+                    thread_id=link.thread_id,
+                    activity_id=activity.id,
+                    now=now,
+                    dedupe_key=f"actcard:{activity.id}:{link.chat_id}:{link.thread_id}",
+                )
+        await _tell_residents(session, activity, config, now)
+    if outcome.edit_cards and not await _edit_pending(session, activity.id):
+        # One pending edit per activity: a burst of answers becomes one edit per card.
+        await outbox.enqueue(
+            session, kind=Kind.ACTIVITY_EDIT, chat_id=0, activity_id=activity.id, now=now
+        )
+    for notice in outcome.notices:
+        person = await session.get(Person, notice.person_id)
+        if person is None or person.started_at is None:
+            continue
+        t = translator(pick_language(person.language, None, config.bot.default_language))
+        markup = review_keyboard(t, activity) if notice.event is Event.PROPOSED else None
+        text = notice_text(t, notice.event, activity, tz)
+        await outbox.enqueue(
+            session,
+            kind=Kind.TEXT,
+            chat_id=person.telegram_id,
+            person_id=person.id,
+            activity_id=activity.id,
+            payload={"text": text, "markup": markup},
+            now=now,
+            dedupe_key=notice.dedupe_key,
+        )
+
+
+async def _tell_residents(
+    session: AsyncSession, activity: Activity, config: Config, now: datetime
+) -> None:
+    """Send each resident of the activity's wijken a copy with the answer buttons."""
+    people = await session.scalars(
+        select(Person).where(
+            Person.home_wijk_id.in_(activity.wijk_ids),
+            Person.started_at.is_not(None),
+            Person.consent_at.is_not(None),
+            Person.blocked_bot.is_(False),
+        )
+    )
+    tally = await counts(session, activity.id)
+    due = quiet_until(now, config.bot.tz, config.requests.quiet_hours)
+    for person in people:
+        if person.id == activity.organiser_id:
+            continue
+        t = translator(pick_language(person.language, None, config.bot.default_language))
+        text = await card_text(session, t, activity, tally, config.bot.tz)
+        markup = rsvp_keyboard(t, activity, calendar=True)
+        await outbox.enqueue(
+            session,
+            kind=Kind.TEXT,
+            chat_id=person.telegram_id,
+            person_id=person.id,
+            activity_id=activity.id,
+            now=now,
+            due_at=due,
+            payload={"text": text, "markup": markup.to_dict() if markup else None},
+            dedupe_key=f"actnew:{activity.id}:{person.id}",
+        )
+
+
+async def _edit_pending(session: AsyncSession, activity_id: int) -> bool:
+    """Tell whether a card edit of this activity is already waiting."""
+    found = await session.scalar(
+        select(OutboxMessage.id).where(
+            OutboxMessage.activity_id == activity_id,
+            OutboxMessage.kind == Kind.ACTIVITY_EDIT,
+            OutboxMessage.status == Status.PENDING,
+        )
+    )
+    return found is not None
+
+
+def make_activity_card_sender(config: Config) -> CardSender:
+    """Return the outbox's sender for activity cards."""
+
+    async def send(
+        bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], message: OutboxMessage
+    ) -> None:
+        """Post a card, or edit every posted card of the activity to its current state."""
+        t = translator(config.bot.default_language)
+        async with sessionmaker() as session:
+            activity = await session.get(Activity, message.activity_id)
+            if activity is None:
+                return
+            text = await card_text(
+                session, t, activity, await counts(session, activity.id), config.bot.tz
+            )
+            cards = list(
+                await session.scalars(
+                    select(ActivityCard).where(ActivityCard.activity_id == activity.id)
+                )
+            )
+        markup = rsvp_keyboard(t, activity)
+        if message.kind == Kind.ACTIVITY_CARD:
+            sent = await bot.send_message(
+                message.chat_id,
+                text,
+                message_thread_id=message.thread_id or None,
+                reply_markup=markup,
+            )
+            async with sessionmaker.begin() as session:
+                session.add(
+                    ActivityCard(
+                        activity_id=activity.id,
+                        chat_id=message.chat_id,
+                        thread_id=message.thread_id,
+                        message_id=sent.message_id,
+                    )
+                )
+            return
+        failure: Exception | None = None
+        for card in cards:
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
+                )
+            except BadRequest as exc:
+                reason = str(exc).lower()
+                if "not modified" in reason:
+                    continue
+                if "not found" in reason:
+                    await _forget(sessionmaker, card, unlink="chat not found" in reason)
+                    continue
+                failure = exc
+            except Forbidden:
+                await _forget(sessionmaker, card, unlink=True)
+            except Exception as exc:  # one group's trouble must not keep the others stale
+                failure = exc
+        if failure is not None:
+            raise failure
+
+    return send
+
+
+async def _forget(
+    sessionmaker: async_sessionmaker[AsyncSession], card: ActivityCard, *, unlink: bool
+) -> None:
+    """Stop editing a card; when the group itself is gone, stop posting there too."""
+    async with sessionmaker.begin() as session:
+        await session.execute(delete(ActivityCard).where(ActivityCard.id == card.id))
+        if unlink:
+            _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
+            await session.execute(
+                update(GroupLink).where(GroupLink.chat_id == card.chat_id).values(active=False)
+            )
