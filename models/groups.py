@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -72,3 +73,18 @@ async def link_of_chat(
     )
     links = {link.thread_id: link for link in rows}
     return links.get(thread_id or 0) or links.get(0)
+
+
+async def forget_card(session: AsyncSession, card: Any, *, unlink: bool) -> None:
+    """Stop editing a posted card (a request's or an activity's).
+
+    With unlink, the bot can no longer post in that chat at all (removed, or the chat is gone),
+    so the chat's links are switched off too.
+    """
+    stored = await session.get(type(card), card.id)
+    if stored is not None:
+        await session.delete(stored)
+    if unlink:
+        await session.execute(
+            update(GroupLink).where(GroupLink.chat_id == card.chat_id).values(active=False)
+        )

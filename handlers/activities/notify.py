@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden
@@ -17,7 +17,7 @@ from handlers.activities.render import card_text, notice_text, review_keyboard, 
 from handlers.requests.notify import quiet_until
 from models import outbox
 from models.activities import Activity, ActivityCard, Event, Outcome, counts
-from models.groups import GroupLink, links_for_wijk
+from models.groups import forget_card, links_for_wijk
 from models.outbox import Kind, OutboxMessage, Status
 from models.people import Person
 
@@ -178,10 +178,7 @@ async def _forget(
     sessionmaker: async_sessionmaker[AsyncSession], card: ActivityCard, *, unlink: bool
 ) -> None:
     """Stop editing a card; when the group itself is gone, stop posting there too."""
+    if unlink:
+        _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
     async with sessionmaker.begin() as session:
-        await session.execute(delete(ActivityCard).where(ActivityCard.id == card.id))
-        if unlink:
-            _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
-            await session.execute(
-                update(GroupLink).where(GroupLink.chat_id == card.chat_id).values(active=False)
-            )
+        await forget_card(session, card, unlink=unlink)

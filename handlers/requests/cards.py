@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import BadRequest, Forbidden
@@ -13,7 +13,7 @@ from bot.config import Config
 from bot.delivery import CardSender
 from bot.i18n import translator
 from handlers.requests.render import card_markup, card_text, facts_of
-from models.groups import GroupLink
+from models.groups import forget_card
 from models.help_requests import HelpRequest, RequestCard, Status
 from models.outbox import Kind, OutboxMessage
 
@@ -89,10 +89,7 @@ async def _forget(
     sessionmaker: async_sessionmaker[AsyncSession], card: RequestCard, *, unlink: bool
 ) -> None:
     """Stop editing a card; when the group itself is gone, stop posting there too."""
+    if unlink:
+        _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
     async with sessionmaker.begin() as session:
-        await session.execute(delete(RequestCard).where(RequestCard.id == card.id))
-        if unlink:
-            _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
-            await session.execute(
-                update(GroupLink).where(GroupLink.chat_id == card.chat_id).values(active=False)
-            )
+        await forget_card(session, card, unlink=unlink)
