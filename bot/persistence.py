@@ -35,6 +35,8 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         # What the database holds, per person: PTB offers every touched person's data after
         # every update, and most of it has not changed; those writes are skipped.
         self._stored: dict[int, dict[Any, Any]] = {}
+        # Per conversation name: how old (seconds) a stored state may be and still count.
+        self.max_ages: dict[str, float] = {}
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Load every person's flow data."""
@@ -61,9 +63,15 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         """Keep the in-memory copy: it is written through after every update."""
 
     async def get_conversations(self, name: str) -> ConversationDict:
-        """Load the states of one conversation."""
+        """Load the states of one conversation, leaving out those older than its timeout.
+
+        PTB's timeout jobs do not survive a restart; without this, a flow left half-way before
+        a restart would wait for an answer forever and take unrelated text for one.
+        """
         async with self._sessionmaker.begin() as session:
-            return await conversations.load_conversations(session, name)
+            return await conversations.load_conversations(
+                session, name, max_age=self.max_ages.get(name)
+            )
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None

@@ -15,7 +15,8 @@ from telegram.ext import (
 
 from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
-from handlers import broadcast, cancel, groups, help, infopoints, onboarding, settings
+from bot.persistence import DatabasePersistence
+from handlers import broadcast, cancel, flows, groups, help, infopoints, onboarding, settings
 from handlers.activities import agenda
 from handlers.activities import create as activity_create
 from handlers.infopoints import find as infopoint_find
@@ -29,6 +30,8 @@ REQUEST_BUTTONS = (
     r":(\d{1,9})$"
 )
 
+# Runs before every other group.
+FLOW_GROUP = -1
 # Runs after every other group, so conversation states are final when they are written.
 PERSIST_GROUP = 100
 
@@ -42,6 +45,8 @@ def register_all(application: Application) -> None:
     """Register every handler; the order matters where the comments say so."""
     private = filters.ChatType.PRIVATE
     add = application.add_handler
+    # Before everything: a new command ends the flow the person was in (see flows.py).
+    add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
     add(settings.conversation())
     add(ask.conversation())
@@ -52,6 +57,8 @@ def register_all(application: Application) -> None:
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")
     add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))
+    point_link = filters.Regex(r"^/start ip_\d{1,9}$")
+    add(CommandHandler(START.names, infopoint_find.open_from_link, filters=private & point_link))
     add(CommandHandler(START.names, onboarding.start))
     add(CommandHandler(HELP.names, help.show_help))
     add(CommandHandler(CANCEL.names, cancel.cancel, filters=private))
@@ -86,3 +93,6 @@ def register_all(application: Application) -> None:
     add(MessageHandler(mine & filters.UpdateType.MESSAGE, onboarding.receive_other))
     add(CallbackQueryHandler(cancel.press_stale_button))
     add(TypeHandler(Update, write_persistence), group=PERSIST_GROUP)
+    if isinstance(application.persistence, DatabasePersistence):
+        # A flow stored before a restart ends after its timeout, as it would have without one.
+        application.persistence.max_ages = flows.timeouts(application)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import html
+import logging
 import time
 import warnings
 from datetime import datetime, timedelta
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, Update
-from telegram.error import BadRequest
+from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -21,14 +24,15 @@ from telegram.warnings import PTBUserWarning
 from bot.commands import BROADCAST, CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator, escape, pick_language, translator
-from handlers.common import Caller, close_buttons, identify, send
+from handlers.common import Caller, close_buttons, identify, send, shorten
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
 from handlers.wijk_picker import Messages
-from models import broadcasts
+from models import broadcasts, outbox
 from models.areas import list_wijken
 from models.broadcasts import Audience
 from models.errors import DomainError
+from models.outbox import Kind
 from models.people import Person, Role, roles_of
 
 TEXT_MAX = 3500  # leaves room for Telegram's 4096 after the bot's own words
@@ -43,6 +47,7 @@ DRAFT = "omroep"
 AUDIENCE_PATTERN = "^om:aud:(" + "|".join(a.value for a in Audience) + ")$"
 PROGRESS_EVERY = 3.0  # seconds between two edits of the sender's progress message
 _last_progress: dict[int, float] = {}
+_LOGGER = logging.getLogger("buurtbot.broadcast")
 
 
 class State(enum.IntEnum):
@@ -78,7 +83,9 @@ async def open_broadcast(update: Update, context: BuurtContext) -> State | int:
         button = InlineKeyboardButton(
             t("omroep.cancel_button"), callback_data=f"bc:cancel:{item.id}"
         )
-        text = t("omroep.planned", number=item.id, when=when, text=Html(item.text[:200]))
+        # The stored text is HTML: cut the words, not the markup.
+        preview = escape(shorten(html.unescape(item.text), 200))
+        text = t("omroep.planned", number=item.id, when=when, text=preview)
         messages.append((text, rows([button])))
     messages.append((t("omroep.ask_text", max=TEXT_MAX), rows([_stop(t)])))
     await send_all(update, context, messages)
@@ -281,73 +288,107 @@ def conversation() -> ConversationHandler:
 
 
 async def run_broadcasts(context: BuurtContext) -> None:
-    """Start due announcements, keep each sender's progress message up to date, then report."""
+    """Start due announcements, keep each sender's progress message up to date, then report.
+
+    The final report goes through the outbox in the same transaction that marks the broadcast
+    done, so a restart or a deleted progress message cannot lose it.
+    """
     now = context.now()
     updates: list[tuple[broadcasts.Broadcast, broadcasts.Progress]] = []
     async with context.session() as session:
-        started = await broadcasts.start_due(session, now=now)
+        await broadcasts.start_due(session, now=now)
         for item in await broadcasts.sending(session):
             progress = await broadcasts.progress(session, item)
             if progress.done:
                 item.status = broadcasts.Status.DONE
                 item.finished_at = now
-            elif time.monotonic() - _last_progress.get(item.id, 0.0) < PROGRESS_EVERY:
-                continue
-            updates.append((item, progress))
-    if started:
-        context.services.dispatcher.wake()
+                await _queue_report(session, context, item, progress, now)
+                _last_progress.pop(item.id, None)
+            elif time.monotonic() - _last_progress.get(item.id, 0.0) >= PROGRESS_EVERY:
+                updates.append((item, progress))
+    context.services.dispatcher.wake()  # new rows, or a report to send
     for item, progress in updates:
         _last_progress[item.id] = time.monotonic()
-        await _show_progress(context, item, progress)
+        try:
+            await _show_progress(context, item, progress)
+        except TelegramError as exc:  # one sender's message must not stop the others' updates
+            _LOGGER.warning("Progress of broadcast %d not shown: %s", item.id, exc)
+
+
+async def _translator_for(
+    session: AsyncSession, context: BuurtContext, item: broadcasts.Broadcast
+) -> Translator:
+    """Return the sender's translator."""
+    sender = await session.get(Person, item.sender_id) if item.sender_id else None
+    return translator(
+        pick_language(
+            sender.language if sender else None, None, context.config.bot.default_language
+        )
+    )
+
+
+async def _queue_report(
+    session: AsyncSession,
+    context: BuurtContext,
+    item: broadcasts.Broadcast,
+    progress: broadcasts.Progress,
+    now: datetime,
+) -> None:
+    """Queue the final report for the sender."""
+    if item.report_chat_id is None:
+        return
+    t = await _translator_for(session, context, item)
+    lines = [
+        t(
+            "omroep.report",
+            number=item.id,
+            sent=progress.sent,
+            blocked=progress.blocked,
+            failed=progress.failed,
+        )
+    ]
+    lines += [
+        t("omroep.report_reason", reason=reason, count=count)
+        for reason, count in progress.reasons.most_common(5)
+    ]
+    await outbox.enqueue(
+        session,
+        kind=Kind.TEXT,
+        chat_id=item.report_chat_id,
+        person_id=item.sender_id,
+        now=now,
+        payload={"text": "\n".join(lines)},
+        dedupe_key=f"bc:{item.id}:report",
+    )
 
 
 async def _show_progress(
     context: BuurtContext, item: broadcasts.Broadcast, progress: broadcasts.Progress
 ) -> None:
-    """Edit (or first send) the sender's progress message; send the report when done."""
+    """Edit the sender's progress message; send a new one when there is none (or it is gone)."""
     if item.report_chat_id is None:
         return
     async with context.session() as session:
-        sender = await session.get(Person, item.sender_id) if item.sender_id else None
-    t = translator(
-        pick_language(
-            sender.language if sender else None, None, context.config.bot.default_language
-        )
-    )
+        t = await _translator_for(session, context, item)
     done = progress.sent + progress.blocked + progress.failed + progress.cancelled
     text = t(
         "omroep.progress", number=item.id, done=_number(done, t), total=_number(progress.total, t)
     )
-    try:
-        if item.progress_message_id is None:
-            sent = await context.bot.send_message(item.report_chat_id, text)
-            async with context.session() as session:
-                stored = await session.get(broadcasts.Broadcast, item.id)
-                if stored is not None:
-                    stored.progress_message_id = sent.message_id
-        else:
+    if item.progress_message_id is not None:
+        try:
             await context.bot.edit_message_text(
                 text, chat_id=item.report_chat_id, message_id=item.progress_message_id
             )
-    except BadRequest as exc:
-        if "not modified" not in str(exc).lower():
-            raise
-    if progress.done:
-        _last_progress.pop(item.id, None)
-        lines = [
-            t(
-                "omroep.report",
-                number=item.id,
-                sent=progress.sent,
-                blocked=progress.blocked,
-                failed=progress.failed,
-            )
-        ]
-        lines += [
-            t("omroep.report_reason", reason=reason, count=count)
-            for reason, count in progress.reasons.most_common(5)
-        ]
-        await context.bot.send_message(item.report_chat_id, Html("\n".join(lines)))
+            return
+        except BadRequest as exc:
+            if "not modified" in str(exc).lower():
+                return
+            # Deleted by the sender, or too old to edit: show the progress in a new message.
+    sent = await context.bot.send_message(item.report_chat_id, text)
+    async with context.session() as session:
+        stored = await session.get(broadcasts.Broadcast, item.id)
+        if stored is not None:
+            stored.progress_message_id = sent.message_id
 
 
 def _number(value: int, t: Translator) -> str:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import BigInteger, ForeignKey, String, Text, func, insert, select
+from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -135,9 +136,16 @@ async def cancel(
         raise NotFound("broadcast")
     if broadcast.sender_id != person.id and not admin:
         raise NotAllowed("not your broadcast")
-    if broadcast.status != Status.SCHEDULED:
+    # Conditional, so a broadcast that has just started cannot be marked cancelled after all.
+    result = await session.execute(
+        sql_update(Broadcast)
+        .where(Broadcast.id == broadcast.id, Broadcast.status == Status.SCHEDULED)
+        .values(status=Status.CANCELLED)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
         raise NotAllowed("already started")
-    broadcast.status = Status.CANCELLED
+    await session.refresh(broadcast)
     return broadcast
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, String, delete, select
@@ -38,9 +38,14 @@ def _encode_key(key: tuple[int | str, ...]) -> str:
     return json.dumps(list(key))
 
 
-async def load_conversations(session: AsyncSession, name: str) -> dict[tuple, Any]:
-    """Return every stored state of one conversation."""
-    rows = await session.scalars(select(ConversationState).where(ConversationState.name == name))
+async def load_conversations(
+    session: AsyncSession, name: str, *, max_age: float | None = None
+) -> dict[tuple, Any]:
+    """Return the stored states of one conversation (only those younger than max_age seconds)."""
+    query = select(ConversationState).where(ConversationState.name == name)
+    if max_age is not None:
+        query = query.where(ConversationState.updated_at >= utcnow() - timedelta(seconds=max_age))
+    rows = await session.scalars(query)
     return {tuple(json.loads(row.key)): row.state for row in rows}
 
 

@@ -35,6 +35,23 @@ TEXT_FIELDS = (
 _POSTCODE_RE = re.compile(r"^(\d{4})\s?([A-Za-z]{2})$")
 
 
+TEXT_MAX = 1000  # longer notes would make a point's details too long for one message
+
+
+def check_field(field: str, value: str) -> tuple[str, str | None]:
+    """Check one text field; return the value as stored, and a reason when it cannot be."""
+    column = InfoPoint.__table__.c[field]
+    limit = getattr(column.type, "length", None) or TEXT_MAX
+    if len(value) > limit:
+        return value, f"{field} longer than {limit} characters"
+    if field == "postcode" and value:
+        match = _POSTCODE_RE.match(value)
+        if match is None:
+            return value, f"bad postcode {value!r}; expected e.g. 3521 AZ"
+        return f"{match.group(1)} {match.group(2).upper()}", None
+    return value, None
+
+
 @dataclass(frozen=True)
 class RowError:
     line: int  # CSV line number (the header is line 1), or GeoJSON feature number
@@ -96,12 +113,10 @@ async def validate(
         except OpeningHoursError as exc:
             return RowError(line, f"bad opening hours: {exc}")
         clean["opening_hours"] = hours.text
-    postcode = clean["postcode"]
-    if postcode:
-        match = _POSTCODE_RE.match(postcode)
-        if match is None:
-            return RowError(line, f"bad postcode {postcode!r}; expected e.g. 3521 AZ")
-        clean["postcode"] = f"{match.group(1)} {match.group(2).upper()}"
+    for column in (*TEXT_FIELDS, "opening_hours", "key"):
+        clean[column], problem = check_field(column, clean[column])
+        if problem:
+            return RowError(line, problem)
     services = [s.strip().lower() for s in re.split(r"[;,]", clean["services"]) if s.strip()]
     unknown = [s for s in services if s not in SERVICES]
     if unknown:

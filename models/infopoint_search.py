@@ -34,6 +34,15 @@ SYNONYMS = {
     "language": "taal",
     "care": "zorg",
 }
+# Little words that say nothing about a point ("de bieb in Overvecht").
+STOPWORDS = frozenset(
+    (
+        "de", "het", "een", "in", "op", "bij", "van", "voor", "met", "en", "naar", "waar",
+        "is", "ik", "wil", "zoek", "the", "a", "an", "at", "of", "for", "with", "and", "where",
+        "near", "to",
+    )
+)  # fmt: skip
+
 # How much a match in each field counts.
 WEIGHTS = {
     "name": 3.0,
@@ -124,7 +133,7 @@ class PointSearch:
         self, session: AsyncSession, query: str, *, limit: int = 10
     ) -> list[InfoPoint]:
         """Return the best matching visible points; every typed word must match something."""
-        tokens = words(query)[:8]
+        tokens = [w for w in words(query) if w not in STOPWORDS][:8]
         if not tokens:
             return []
         index = await self._current(session)

@@ -110,7 +110,8 @@ async def claim_due(
     query = (
         select(OutboxMessage)
         .where(OutboxMessage.status == Status.PENDING, OutboxMessage.due_at <= now)
-        .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        # Announcements last: a large one must not hold up an introduction or a reminder.
+        .order_by(OutboxMessage.broadcast_id.is_not(None), OutboxMessage.due_at, OutboxMessage.id)
         .limit(limit)
     )
     if session.bind.dialect.name == "postgresql":

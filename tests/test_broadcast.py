@@ -120,3 +120,20 @@ async def test_residents_cannot_broadcast(bot: Application, telegram: FakeTelegr
     await telegram.wait_for(
         lambda: ann.answers and "werkt niet meer" in (ann.answers[-1].get("text") or "")
     )
+
+
+async def test_a_planned_announcement_with_html_is_listed_safely(
+    bot: Application, telegram: FakeTelegram
+) -> None:
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    await admin.send("/omroep")
+    await admin.next_message()
+    await admin.send("a" * 198 + " & <thee>")
+    await admin.press(await admin.next_message(), "Iedereen")
+    await admin.press(await admin.next_message(), "⏰ Over een uur")
+    await eventually_message(admin, "gaat op")
+    await admin.send("/omroep")
+    planned = await eventually_message(admin, "Gepland: omroep")
+    assert planned.text.endswith("…")
+    assert "Wat wil je omroepen?" in (await admin.next_message()).text
+    assert telegram.rejected() == []

@@ -272,3 +272,17 @@ async def test_nearest_matches_brute_force_on_the_utrecht_buurten(
                 key=lambda i: (distance_m(lat, lon, centres[i][1], centres[i][0]), i),
             )[:3]
             assert got == [f"b{i}" for i in expected]
+
+
+async def test_an_over_long_field_is_a_bad_row_not_a_crash(
+    sessionmaker: async_sessionmaker[AsyncSession], area_files: tuple[Path, Path]
+) -> None:
+    await load_areas(sessionmaker, *area_files)
+    rows = [
+        (2, row(name="Goed", wijk="Noord")),
+        (3, row(name="Lang", phone="0" * 45, wijk="Noord")),
+    ]
+    async with sessionmaker.begin() as session:
+        report = await import_points(session, rows, tz=AMS)
+    assert report.added == 1
+    assert [(e.line, e.reason) for e in report.errors] == [(3, "phone longer than 40 characters")]

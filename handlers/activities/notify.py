@@ -8,16 +8,16 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden
 
 from bot.config import Config
 from bot.delivery import CardSender
 from bot.i18n import pick_language, translator
 from handlers.activities.render import card_text, notice_text, review_keyboard, rsvp_keyboard
+from handlers.group_cards import edit_cards, remember
 from handlers.requests.notify import quiet_until
 from models import outbox
 from models.activities import Activity, ActivityCard, Event, Outcome, counts
-from models.groups import forget_card, links_for_wijk
+from models.groups import links_for_wijk
 from models.outbox import Kind, OutboxMessage, Status
 from models.people import Person
 
@@ -140,6 +140,7 @@ def make_activity_card_sender(config: Config) -> CardSender:
                 message_thread_id=message.thread_id or None,
                 reply_markup=markup,
             )
+            remember(message.chat_id, sent.message_id, text, markup)
             async with sessionmaker.begin() as session:
                 session.add(
                     ActivityCard(
@@ -150,35 +151,6 @@ def make_activity_card_sender(config: Config) -> CardSender:
                     )
                 )
             return
-        failure: Exception | None = None
-        for card in cards:
-            try:
-                await bot.edit_message_text(
-                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-                )
-            except BadRequest as exc:
-                reason = str(exc).lower()
-                if "not modified" in reason:
-                    continue
-                if "not found" in reason:
-                    await _forget(sessionmaker, card, unlink="chat not found" in reason)
-                    continue
-                failure = exc
-            except Forbidden:
-                await _forget(sessionmaker, card, unlink=True)
-            except Exception as exc:  # one group's trouble must not keep the others stale
-                failure = exc
-        if failure is not None:
-            raise failure
+        await edit_cards(bot, sessionmaker, cards, text, markup)
 
     return send
-
-
-async def _forget(
-    sessionmaker: async_sessionmaker[AsyncSession], card: ActivityCard, *, unlink: bool
-) -> None:
-    """Stop editing a card; when the group itself is gone, stop posting there too."""
-    if unlink:
-        _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
-    async with sessionmaker.begin() as session:
-        await forget_card(session, card, unlink=unlink)

@@ -23,6 +23,7 @@ from models.infopoints import get_point, nearest, points_in_wijk
 from models.people import Role, roles_of
 
 MAX_RESULTS = 10
+MAX_FOUND = 200  # counted for "and N more"
 SEARCH = PointSearch()
 
 
@@ -160,7 +161,7 @@ async def search(update: Update, context: BuurtContext) -> int:
     text = (message.text or "")[:200]
     async with context.session() as session:
         caller = await identify(session, update, context)
-        found = await SEARCH.search(session, text, limit=MAX_RESULTS + 1)
+        found = await SEARCH.search(session, text, limit=MAX_FOUND)
         if found:
             messages = await results(
                 session, caller, context, found, empty_key=N_("infopoint.none")
@@ -191,6 +192,25 @@ async def show_details(update: Update, context: BuurtContext) -> None:
     # Admin buttons only in the private chat: a group sees the same facts, not the tools.
     keyboard = details_keyboard(caller.t, point, admin=admin and is_private(update))
     await send_all(update, context, [(text, keyboard)])
+
+
+async def open_from_link(update: Update, context: BuurtContext) -> None:
+    """/start ip_<n>: show a point's details (from a shared card's button)."""
+    assert context.args is not None
+    point_id = int(context.args[0].split("_", 1)[1])
+    async with context.session() as session:
+        caller = await identify(session, update, context)
+        admin = (await roles_of(session, caller.person)).has(Role.ADMIN)
+        try:
+            point = await get_point(session, point_id)
+        except NotFound:
+            point = None
+        if point is None:
+            messages: Messages = [(caller.t("error.not_found"), None)]
+        else:
+            text = details(caller.t, point, context.now(), context.config.bot.tz)
+            messages = [(text, details_keyboard(caller.t, point, admin=admin))]
+    await send_all(update, context, messages)
 
 
 async def send_venue(update: Update, context: BuurtContext) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from telegram import (
+    InlineKeyboardButton,
+    InlineKeyboardMarkup,
     InlineQueryResultArticle,
     InlineQueryResultVenue,
     InputTextMessageContent,
@@ -13,7 +15,8 @@ from telegram.constants import ParseMode
 from bot.context import BuurtContext
 from handlers.common import guess_translator
 from handlers.infopoints.find import SEARCH
-from handlers.infopoints.render import result_keyboard, summary
+from handlers.infopoints.render import summary
+from handlers.keyboards import deep_link
 
 MAX_INLINE = 20
 
@@ -31,7 +34,18 @@ async def answer_inline(update: Update, context: BuurtContext) -> None:
     results = []
     for point in found:
         card = summary(t, point, now, tz)
-        keyboard = result_keyboard(t, point)
+        # A message sent through inline mode has no chat the bot can answer in, so its button
+        # opens the private chat with this point instead of calling back.
+        keyboard = InlineKeyboardMarkup(
+            [
+                [
+                    InlineKeyboardButton(
+                        t("infopoint.details_button"),
+                        url=deep_link(context.bot.username, f"ip_{point.id}"),
+                    )
+                ]
+            ]
+        )
         if point.has_location:
             results.append(
                 InlineQueryResultVenue(

@@ -17,6 +17,7 @@ from handlers.onboarding import send_all
 from models import outbox
 from models.areas import get_wijk, list_wijken
 from models.errors import NotFound
+from models.infopoint_io import check_field
 from models.infopoints import InfoPoint, get_point, make_key, report_mistake
 from models.opening_hours import OpeningHoursError
 from models.opening_hours import parse as parse_hours
@@ -35,14 +36,6 @@ FIELDS = {
     "phone": N_("infopoint.field_phone"),
     "website": N_("infopoint.field_website"),
     "note": N_("infopoint.field_note"),
-}
-LIMITS = {
-    "name": 200,
-    "street": 200,
-    "house_number": 20,
-    "postcode": 10,
-    "phone": 40,
-    "website": 300,
 }
 
 
@@ -189,8 +182,9 @@ async def receive_value(update: Update, context: BuurtContext) -> State | int:
     if field == "name" and not value:
         await send(message.chat, context, t("infopoint.name_needed"))
         return State.EDIT_VALUE
-    if len(value) > LIMITS.get(field, 1000):
-        await send(message.chat, context, t("infopoint.too_long", max=LIMITS.get(field, 1000)))
+    value, problem = check_field(field, value)
+    if problem:
+        await send(message.chat, context, t("infopoint.bad_value", reason=problem))
         return State.EDIT_VALUE
     if field == "opening_hours" and value:
         try:
@@ -276,9 +270,7 @@ async def create_point(update: Update, context: BuurtContext) -> int:
         while await session.scalar(select(InfoPoint.id).where(InfoPoint.key == key)):
             n += 1
             key = f"{make_key(name)[:75]}-{n}"
-        point = InfoPoint(
-            key=key, name=name, wijk_id=wijk.id, services=[], checked_at=context.now().date()
-        )
+        point = InfoPoint(key=key, name=name, wijk_id=wijk.id, services=[])
         session.add(point)
         await session.flush()
         text = details(t, point, context.now(), context.config.bot.tz)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+from datetime import datetime, timedelta, tzinfo
 
 from babel.dates import format_date
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -61,8 +61,18 @@ def open_status(t: Translator, point: InfoPoint, now: datetime, tz: tzinfo) -> H
     status = hours.status(now)
     if status.open:
         if status.until is None:
-            return t("infopoint.open_always")
-        return t("infopoint.open_until", time=status.until.astimezone(tz).strftime("%H:%M"))
+            # Open beyond the two weeks looked ahead: only "24/7" is truly always open.
+            key = N_("infopoint.open_always") if hours.text == "24/7" else N_("infopoint.open_now")
+            return t(key)
+        until = status.until.astimezone(tz)
+        closes = until.strftime("%H:%M")
+        end_of_today = (local + timedelta(days=1)).replace(
+            hour=0, minute=0, second=0, microsecond=0
+        )
+        if until > end_of_today:
+            # Open past today: say on which day it closes.
+            return t("infopoint.open_until_day", day=Html(day_name(t, until, local)), time=closes)
+        return t("infopoint.open_until", time="24:00" if until == end_of_today else closes)
     if status.next_open is None:
         return t("infopoint.closed")
     opens = status.next_open.astimezone(tz)

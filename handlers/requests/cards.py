@@ -7,13 +7,12 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
-from telegram.error import BadRequest, Forbidden
 
 from bot.config import Config
 from bot.delivery import CardSender
 from bot.i18n import translator
+from handlers.group_cards import edit_cards, remember
 from handlers.requests.render import card_markup, card_text, facts_of
-from models.groups import forget_card
 from models.help_requests import HelpRequest, RequestCard, Status
 from models.outbox import Kind, OutboxMessage
 
@@ -49,6 +48,7 @@ def make_card_sender(config: Config) -> CardSender:
                 message_thread_id=message.thread_id or None,
                 reply_markup=markup,
             )
+            remember(message.chat_id, sent.message_id, text, markup)
             async with sessionmaker.begin() as session:
                 session.add(
                     RequestCard(
@@ -59,37 +59,6 @@ def make_card_sender(config: Config) -> CardSender:
                     )
                 )
             return
-        failure: Exception | None = None
-        for card in cards:
-            try:
-                await bot.edit_message_text(
-                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-                )
-            except BadRequest as exc:
-                reason = str(exc).lower()
-                if "not modified" in reason:
-                    continue
-                if "not found" in reason:
-                    # Deleted by a group admin, or the group is gone: forget the card.
-                    await _forget(sessionmaker, card, unlink="chat not found" in reason)
-                    continue
-                failure = exc
-            except Forbidden:
-                # The bot was removed from the group: its cards there can no longer change.
-                await _forget(sessionmaker, card, unlink=True)
-            except Exception as exc:  # one group's trouble must not keep the others stale
-                failure = exc
-        if failure is not None:
-            raise failure  # the outbox tries again; cards already right answer "not modified"
+        await edit_cards(bot, sessionmaker, cards, text, markup)
 
     return send_card
-
-
-async def _forget(
-    sessionmaker: async_sessionmaker[AsyncSession], card: RequestCard, *, unlink: bool
-) -> None:
-    """Stop editing a card; when the group itself is gone, stop posting there too."""
-    if unlink:
-        _LOGGER.warning("The bot can no longer post in chat %s; unlinking it", card.chat_id)
-    async with sessionmaker.begin() as session:
-        await forget_card(session, card, unlink=unlink)
