@@ -16,7 +16,17 @@ from telegram.ext import (
 from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, START, VOLUNTEER
 from bot.context import BuurtContext
 from bot.persistence import DatabasePersistence
-from handlers import broadcast, cancel, flows, groups, help, infopoints, onboarding, settings
+from handlers import (
+    broadcast,
+    cancel,
+    flows,
+    groups,
+    help,
+    infopoints,
+    onboarding,
+    settings,
+    subscriptions,
+)
 from handlers.activities import agenda
 from handlers.activities import create as activity_create
 from handlers.infopoints import find as infopoint_find
@@ -68,6 +78,7 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(actions.press, pattern=REQUEST_BUTTONS))
     add(CallbackQueryHandler(actions.keep, pattern=r"^req:keep:\d{1,9}$"))
     add(CallbackQueryHandler(volunteer.press_profile, pattern=r"^vol:"))
+    add(CallbackQueryHandler(subscriptions.press, pattern=r"^sub:"))
     add(CallbackQueryHandler(infopoint_find.show_details, pattern=r"^ip:info:(\d{1,9})$"))
     add(CallbackQueryHandler(infopoint_find.send_venue, pattern=r"^ip:venue:(\d{1,9})$"))
     add(CallbackQueryHandler(infopoint_find.show_wijk, pattern=r"^ip:wijk:(\d{1,9})$"))

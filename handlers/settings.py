@@ -20,7 +20,7 @@ from telegram.warnings import PTBUserWarning
 from bot.commands import CANCEL, SETTINGS
 from bot.context import BuurtContext
 from bot.i18n import Html, translator
-from handlers import onboarding
+from handlers import onboarding, subscriptions
 from handlers.common import Caller, close_buttons, identify, send
 from handlers.keyboards import language_keyboard, rows
 from handlers.onboarding import send_all, start
@@ -46,6 +46,7 @@ async def menu_messages(session: AsyncSession, caller: Caller) -> Messages:
     buttons = [InlineKeyboardButton(t("settings.change_language"), callback_data="set:lang")]
     if await list_wijken(session):
         buttons.append(InlineKeyboardButton(t("settings.change_wijk"), callback_data="set:wijk"))
+    buttons.append(InlineKeyboardButton(t("settings.notifications"), callback_data="set:notify"))
     buttons.append(InlineKeyboardButton(t("settings.close"), callback_data="set:close"))
     text = t("settings.menu", language=t("language.name"), wijk=place)
     return [(text, rows(buttons, per_row=1))]
@@ -108,6 +109,9 @@ async def press_settings_button(update: Update, context: BuurtContext) -> State 
                     messages = [(note, ReplyKeyboardRemove())]
                     note = None
                     messages += await menu_messages(session, caller)
+            case ["notify"]:
+                messages = await subscriptions.menu_messages(session, caller, context.config)
+                next_state = ConversationHandler.END
             case ["close"]:
                 next_state = ConversationHandler.END
                 note = t("settings.closed")

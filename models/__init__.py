@@ -13,6 +13,7 @@ from models import (
     infopoints,
     outbox,
     people,
+    subscriptions,
     volunteers,
 )
 from models.base import Base
@@ -28,5 +29,6 @@ __all__ = [
     "infopoints",
     "outbox",
     "people",
+    "subscriptions",
     "volunteers",
 ]

@@ -14,12 +14,12 @@ from bot.delivery import CardSender
 from bot.i18n import pick_language, translator
 from handlers.activities.render import card_text, notice_text, review_keyboard, rsvp_keyboard
 from handlers.group_cards import edit_cards, remember
-from handlers.requests.notify import quiet_until
 from models import outbox
 from models.activities import Activity, ActivityCard, Event, Outcome, counts
 from models.groups import links_for_wijk
 from models.outbox import Kind, OutboxMessage, Status
 from models.people import Person
+from models.subscriptions import Subscription, choices, delivery_time
 
 _LOGGER = logging.getLogger("buurtbot.activities")
 
@@ -71,19 +71,23 @@ async def _tell_residents(
     session: AsyncSession, activity: Activity, config: Config, now: datetime
 ) -> None:
     """Send each resident of the activity's wijken a copy with the answer buttons."""
-    people = await session.scalars(
-        select(Person).where(
-            Person.home_wijk_id.in_(activity.wijk_ids),
+    rows = await session.execute(
+        select(Person, Subscription)
+        .outerjoin(Subscription, Subscription.person_id == Person.id)
+        .where(
             Person.started_at.is_not(None),
             Person.consent_at.is_not(None),
             Person.blocked_bot.is_(False),
         )
     )
     tally = await counts(session, activity.id)
-    due = quiet_until(now, config.bot.tz, config.requests.quiet_hours)
-    for person in people:
+    for person, subscription in rows:
+        chosen = choices(person, subscription, config.requests.quiet_hours)
         if person.id == activity.organiser_id:
             continue
+        if not chosen.wants(wijk_ids=activity.wijk_ids, theme=activity.theme):
+            continue
+        due = delivery_time(chosen, now, config.bot.tz)
         t = translator(pick_language(person.language, None, config.bot.default_language))
         text = await card_text(session, t, activity, tally, config.bot.tz)
         markup = rsvp_keyboard(t, activity, calendar=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, tzinfo
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -18,6 +18,7 @@ from models.help_requests import Event, HelpRequest, Notice, Outcome
 from models.help_requests import Status as RequestStatus
 from models.outbox import Kind, OutboxMessage, Status
 from models.people import Person
+from models.subscriptions import Subscription, choices, quiet_until
 
 
 def first_name(person: Person | None) -> str:
@@ -31,21 +32,6 @@ def telegram_contact(person: Person) -> Html:
     """Link to a person's Telegram chat (and @username when they have one)."""
     link = Html(f'<a href="tg://user?id={person.telegram_id}">{escape(first_name(person))}</a>')
     return Html(f"{link} (@{escape(person.username)})") if person.username else link
-
-
-def quiet_until(now: datetime, tz: tzinfo, spec: str) -> datetime | None:
-    """Return when quiet hours (e.g. "22:00-08:00") end, if now is inside them."""
-    if not spec:
-        return None
-    start_text, end_text = spec.split("-")
-    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
-    local = now.astimezone(tz)
-    clock = local.time()
-    inside = start <= clock < end if start < end else clock >= start or clock < end
-    if not inside:
-        return None
-    end_day = local.date() if clock < end else local.date() + timedelta(days=1)
-    return datetime.combine(end_day, end, tzinfo=tz)
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> dict[str, Any]:
@@ -100,7 +86,11 @@ async def _queue_notice(
         return
     t = translator(pick_language(person.language, None, config.bot.default_language))
     text, markup = await render_notice(session, notice.event, request, t, config)
-    due = quiet_until(now, config.bot.tz, config.requests.quiet_hours) if notice.quiet else None
+    due = None
+    if notice.quiet:
+        subscription = await session.get(Subscription, person.id)
+        chosen = choices(person, subscription, config.requests.quiet_hours)
+        due = quiet_until(now, config.bot.tz, chosen.quiet_hours)
     await outbox.enqueue(
         session,
         kind=Kind.TEXT,
