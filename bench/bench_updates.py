@@ -235,7 +235,7 @@ async def echo_bot(fake: FakeTelegram) -> tuple[Application, Prepare]:
 
 
 async def _nothing(users: list[FakeUser]) -> None:
-    pass
+    """Prepare nothing: the echo bot needs no residents set up."""
 
 
 @asynccontextmanager

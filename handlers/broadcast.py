@@ -6,7 +6,6 @@ import enum
 import html
 import logging
 import time
-import warnings
 from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,12 +18,11 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.commands import BROADCAST, CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator, escape, pick_language, translator
-from handlers.common import Caller, close_buttons, identify, send, shorten
+from handlers.common import Caller, close_buttons, identify, per_person_flows, send, shorten
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
 from handlers.wijk_picker import Messages
@@ -261,9 +259,7 @@ def conversation() -> ConversationHandler:
     """Build the /omroep conversation (persistent)."""
     private = filters.ChatType.PRIVATE
     text = private & filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Callback queries are tracked per person, not per message: a flow is a person's.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+    with per_person_flows():
         return ConversationHandler(
             entry_points=[CommandHandler(BROADCAST.names, open_broadcast, filters=private)],
             states={

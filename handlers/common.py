@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
+from telegram.warnings import PTBUserWarning
 
 from bot.context import BuurtContext
 from bot.i18n import Translator, pick_language, translator
@@ -90,3 +94,15 @@ async def close_buttons(update: Update, text: str | None = None) -> None:
         # A double press edits the same message twice; Telegram calls the second "not modified".
         if "not modified" not in str(exc).lower():
             raise
+
+
+@contextmanager
+def per_person_flows() -> Iterator[None]:
+    """Build ConversationHandlers without PTB's per_message warning.
+
+    PTB warns that callback queries are tracked per chat, not per message. That is intended: a
+    flow belongs to a person, whichever of its messages they press.
+    """
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+        yield

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import warnings
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,13 +14,12 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.commands import CANCEL, SETTINGS
 from bot.context import BuurtContext
 from bot.i18n import Html, translator
 from handlers import onboarding, subscriptions
-from handlers.common import Caller, close_buttons, identify, send
+from handlers.common import Caller, close_buttons, identify, per_person_flows, send
 from handlers.keyboards import language_keyboard, rows
 from handlers.onboarding import send_all, start
 from handlers.wijk_picker import Messages, name_reply, wijk_prompt
@@ -169,10 +167,7 @@ def conversation() -> ConversationHandler:
     """Build the settings conversation (persistent: it survives a restart)."""
     private = filters.ChatType.PRIVATE
     button = CallbackQueryHandler(press_settings_button, pattern=r"^set:")
-    with warnings.catch_warnings():
-        # PTB warns that callback queries are tracked per chat, not per message: intended,
-        # since a flow belongs to a person, whichever of its messages they press.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+    with per_person_flows():
         return _conversation(button, private)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 import re
-import warnings
 from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date
@@ -17,14 +16,13 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.commands import CANCEL, EVENT
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator
 from handlers.activities.notify import queue_activity
 from handlers.activities.render import THEME_KEYS, THEMES, card_text
-from handlers.common import Caller, close_buttons, identify, send
+from handlers.common import Caller, close_buttons, identify, per_person_flows, send
 from handlers.keyboards import rows
 from handlers.onboarding import send_all, start
 from models import activities
@@ -359,9 +357,7 @@ def conversation() -> ConversationHandler:
     """Build the /activiteit conversation (persistent)."""
     private = filters.ChatType.PRIVATE
     text = private & filters.TEXT & ~filters.COMMAND
-    with warnings.catch_warnings():
-        # Callback queries are tracked per person, not per message: a flow is a person's.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+    with per_person_flows():
         return ConversationHandler(
             entry_points=[CommandHandler(EVENT.names, open_event, filters=private)],
             states={

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import timedelta
 
 from telegram.ext import (
@@ -12,17 +11,15 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.commands import CANCEL, INFOPOINT
+from handlers.common import per_person_flows
 from handlers.infopoints import find, manage
 
 
 def conversation() -> ConversationHandler:
     """Build the /infopunt conversation (persistent: a restart keeps the step)."""
-    with warnings.catch_warnings():
-        # Callback queries are tracked per person, not per message: a flow is a person's.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+    with per_person_flows():
         return _conversation()
 
 

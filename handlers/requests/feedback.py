@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import enum
-import warnings
 from datetime import timedelta
 
 from telegram import InlineKeyboardButton, Update
@@ -15,11 +14,10 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.commands import CANCEL
 from bot.context import BuurtContext
-from handlers.common import close_buttons, identify, send
+from handlers.common import close_buttons, identify, per_person_flows, send
 from handlers.keyboards import rows
 from models.errors import DomainError
 from models.help_requests import add_feedback_comment, give_feedback
@@ -98,9 +96,7 @@ async def skip(update: Update, context: BuurtContext) -> int:
 
 def conversation() -> ConversationHandler:
     """Build the feedback conversation (persistent)."""
-    with warnings.catch_warnings():
-        # Callback queries are tracked per person, not per message: a flow is a person's.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+    with per_person_flows():
         return ConversationHandler(
             entry_points=[CallbackQueryHandler(rate, pattern=r"^fb:(\d{1,9}):([123])$")],
             states={

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
@@ -13,9 +12,9 @@ from telegram.ext import (
     MessageHandler,
     filters,
 )
-from telegram.warnings import PTBUserWarning
 
 from bot.commands import ASK, CANCEL
+from handlers.common import per_person_flows
 from handlers.requests.ask.behalf import (
     choose_who,
     confirm_behalf,
@@ -44,9 +43,7 @@ from handlers.requests.ask.steps import (
 
 def conversation() -> ConversationHandler:
     """Build the /vraag conversation (persistent: a restart keeps the draft and the step)."""
-    with warnings.catch_warnings():
-        # Callback queries are tracked per person, not per message: a flow is a person's.
-        warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
+    with per_person_flows():
         return _conversation()
 
 
