@@ -28,6 +28,7 @@ from handlers import (
     subscriptions,
 )
 from handlers.activities import agenda
+from handlers.activities import change as activity_change
 from handlers.activities import create as activity_create
 from handlers.infopoints import find as infopoint_find
 from handlers.infopoints import inline as infopoint_inline
@@ -64,6 +65,7 @@ def register_all(application: Application) -> None:
     add(infopoints.conversation())
     add(broadcast.conversation())
     add(activity_create.conversation())
+    add(activity_change.conversation())
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")
     add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))

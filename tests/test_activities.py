@@ -147,3 +147,34 @@ async def test_a_resident_proposes_and_an_admin_approves(
     assert activity.status == Status.PUBLISHED
     await eve.send("/agenda")
     assert "Agenda (1 activiteiten)" in (await wait_text(eve, "Agenda")).text
+
+
+async def test_moving_an_activity_tells_everyone_who_answered(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    sara = await onboarded(telegram, "Sara")
+    await give_role(sessionmaker, sara, Role.BUURTASSISTENT)
+    ann = await onboarded(telegram, "Ann")
+    await create_activity(sara)
+    copy = await ann.next_message()
+    await ann.press(copy, "🤔 Misschien")
+    await sara.send("/agenda")
+    await wait_text(sara, "Agenda")
+    item = await sara.next_message()
+    await sara.press(item, "🕒 Verplaatsen")
+    days = await sara.next_message()
+    await sara.press(days, "zo 29 nov")
+    await sara.next_message()
+    await sara.send("15:00")
+    assert "Veranderd" in (await sara.next_message()).text
+    notice = await wait_text(ann, "is veranderd")
+    assert "zondag 29 november, 15:00-17:00" in notice.text
+    # A resident cannot move it (the right is checked on the server).
+    await ann.send("/agenda")
+    await wait_text(ann, "Agenda")
+    mine = await ann.next_message()
+    assert "🕒 Verplaatsen" not in mine.button_texts
+    before = len(ann.answers)
+    await ann.press_data(mine, "act:move:1")
+    await telegram.wait_for(lambda: len(ann.answers) > before)
+    assert "kan niet" in (ann.answers[-1].get("text") or "")

@@ -53,11 +53,18 @@ async def show_agenda(update: Update, context: BuurtContext, offset: int = 0) ->
                 item.organiser_id == caller.person.id
                 or roles.has(Role.BUURTASSISTENT, item.wijk_ids[0] if item.wijk_ids else None)
             ):
+                n = item.id
+                tools = [
+                    InlineKeyboardButton(t("activity.move_button"), callback_data=f"act:move:{n}"),
+                    InlineKeyboardButton(
+                        t("activity.place_button"), callback_data=f"act:place:{n}"
+                    ),
+                ]
                 cancel = InlineKeyboardButton(
-                    t("activity.cancel_button"), callback_data=f"act:cancel:{item.id}"
+                    t("activity.cancel_button"), callback_data=f"act:cancel:{n}"
                 )
                 keyboard = InlineKeyboardMarkup(
-                    [*(keyboard.inline_keyboard if keyboard else ()), [cancel]]
+                    [*(keyboard.inline_keyboard if keyboard else ()), tools, [cancel]]
                 )
             messages.append((text, keyboard))
     if not messages:
