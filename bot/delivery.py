@@ -32,6 +32,8 @@ CardSender = Callable[[Bot, async_sessionmaker[AsyncSession], OutboxMessage], Aw
 # Tells whether a queued message still makes sense (its request may have moved on).
 Relevance = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
 MAX_ATTEMPTS = 8
+DIGEST_SEPARATOR = "\n\n———\n\n"
+DIGEST_MAX = 4000  # Telegram allows 4096 characters; the HTML tags count less, so this is safe
 
 
 def by_kind(senders: dict[str, CardSender]) -> CardSender:
@@ -145,8 +147,22 @@ class Dispatcher:
                     to_send.append(message)
                 else:
                     message.status = outbox.Status.CANCELLED
+        # A person's digest items that fall due together go out as one message.
+        digests: dict[int, list[OutboxMessage]] = {}
+        singles = []
+        for message in to_send:
+            if message.kind == Kind.DIGEST:
+                digests.setdefault(message.chat_id, []).append(message)
+            else:
+                singles.append(message)
         # The rate limiter spaces the sends; sending side by side keeps it busy.
-        results = await asyncio.gather(*(self._send(message) for message in to_send))
+        sends = [self._send(message) for message in singles]
+        sends += [self._send_digest(items) for items in digests.values()]
+        results = [
+            r
+            for group in await asyncio.gather(*sends)
+            for r in (group if isinstance(group, list) else [group])
+        ]
         async with self._sessionmaker.begin() as session:
             for message, error, retry, blocked in results:
                 if error is None:
@@ -182,6 +198,32 @@ class Dispatcher:
                 retry = self._clock.now() + outbox.backoff(message.attempts)
             return message, f"{type(exc).__name__}: {exc}", retry, False
         return message, None, None, False
+
+    async def _send_digest(
+        self, items: list[OutboxMessage]
+    ) -> list[tuple[OutboxMessage, str | None, datetime | None, bool]]:
+        """Send several items to one person as one message (or a few, within Telegram's limit)."""
+        texts = [item.payload["text"] for item in items]
+        chunks: list[str] = []
+        for text in texts:
+            if chunks and len(chunks[-1]) + len(DIGEST_SEPARATOR) + len(text) <= DIGEST_MAX:
+                chunks[-1] += DIGEST_SEPARATOR + text
+            else:
+                chunks.append(text)
+        first = items[0]
+        for chunk in chunks:
+            digest = OutboxMessage(
+                id=first.id,
+                kind=Kind.TEXT,
+                chat_id=first.chat_id,
+                person_id=first.person_id,
+                attempts=first.attempts,
+                payload={"text": chunk},
+            )
+            outcome = await self._send(digest)
+            if outcome[1] is not None:  # the first failure decides for all items
+                return [(item, *outcome[1:]) for item in items]
+        return [(item, None, None, False) for item in items]
 
     async def _send_text(self, message: OutboxMessage) -> None:
         """Send a prepared text message."""

@@ -20,6 +20,7 @@ from models.base import Base, utcnow
 
 class Kind(enum.StrEnum):
     TEXT = "text"  # a prepared message to a person or chat
+    DIGEST = "digest"  # an item of a person's daily digest: sent together with the others due
     CARD = "card"  # post a request's card in a group (rendered when sent)
     CARD_EDIT = "card_edit"  # bring every posted card of a request up to date
     ACTIVITY_CARD = "act_card"  # post an activity's card in a group (rendered when sent)

@@ -47,10 +47,14 @@ async def test_themes_and_a_daily_moment_decide_who_hears_of_an_activity(
     bob_seen, cem_seen = len(bob.messages), len(cem.messages)
     await create_activity(sara)  # an "Ontmoeten" activity, Wednesday 10:00 on the fake clock
     assert "Koffie-ochtend" in (await ann.next_message()).text
+    await create_activity(sara)  # and a second one
+    assert "Koffie-ochtend" in (await ann.next_message()).text
     await asyncio.sleep(1.5)
     assert len(bob.messages) == bob_seen  # not his theme
     assert len(cem.messages) == cem_seen  # waits for 18:00
     clock.set(datetime(2026, 11, 25, 17, 1, tzinfo=UTC))  # 18:01 in Amsterdam
     later = await cem.next_message(timeout=10)
-    assert "Koffie-ochtend" in later.text
+    assert later.text.count("Koffie-ochtend") == 2  # one daily message with both
+    await asyncio.sleep(1.5)
+    assert cem.messages[-1] is later
     assert telegram.rejected() == []

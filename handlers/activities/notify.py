@@ -88,12 +88,14 @@ async def _tell_residents(
         if not chosen.wants(wijk_ids=activity.wijk_ids, theme=activity.theme):
             continue
         due = delivery_time(chosen, now, config.bot.tz)
+        # Daily digest: no buttons in the bundle; /agenda has them.
+        kind = Kind.DIGEST if chosen.digest_hour is not None else Kind.TEXT
         t = translator(pick_language(person.language, None, config.bot.default_language))
         text = await card_text(session, t, activity, tally, config.bot.tz)
         markup = rsvp_keyboard(t, activity, calendar=True)
         await outbox.enqueue(
             session,
-            kind=Kind.TEXT,
+            kind=kind,
             chat_id=person.telegram_id,
             person_id=person.id,
             activity_id=activity.id,
