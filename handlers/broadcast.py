@@ -22,6 +22,7 @@ from telegram.ext import (
 from bot.commands import BROADCAST, CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator, escape, pick_language, translator
+from handlers.activities.render import THEME_KEYS, THEMES
 from handlers.common import Caller, close_buttons, identify, per_person_flows, send, shorten
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
@@ -40,6 +41,7 @@ AUDIENCE_KEYS = {
     Audience.VOLUNTEERS: N_("omroep.audience_volunteers"),
     Audience.BUURTASSISTENTEN: N_("omroep.audience_buurtassistenten"),
     Audience.GROUPS: N_("omroep.audience_groups"),
+    Audience.THEME: N_("omroep.audience_theme"),
 }
 DRAFT = "omroep"
 AUDIENCE_PATTERN = "^om:aud:(" + "|".join(a.value for a in Audience) + ")$"
@@ -123,7 +125,14 @@ async def choose_audience(update: Update, context: BuurtContext) -> State:
     await close_buttons(update)
     audience = Audience(context.match.group(1))
     draft = context.user_data.setdefault(DRAFT, {})
-    draft.update(audience=audience.value, wijk_id=None)
+    draft.update(audience=audience.value, wijk_id=None, theme=None)
+    if audience is Audience.THEME:
+        buttons = [
+            InlineKeyboardButton(caller.t(THEME_KEYS[k]), callback_data=f"om:theme:{k}")
+            for k in THEMES
+        ]
+        await send_all(update, context, [(caller.t("omroep.ask_theme"), rows(buttons))])
+        return State.AUDIENCE
     if audience is Audience.WIJK:
         async with context.session() as session:
             wijken = await list_wijken(session)
@@ -145,6 +154,19 @@ async def choose_wijk(update: Update, context: BuurtContext) -> State:
     await query.answer()
     await close_buttons(update)
     context.user_data.setdefault(DRAFT, {})["wijk_id"] = int(context.match.group(1))
+    return await _preview(update, context, caller)
+
+
+async def choose_theme(update: Update, context: BuurtContext) -> State:
+    """Store the theme and show the preview."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    assert context.user_data is not None
+    caller, _ = await _admin(update, context)
+    await query.answer()
+    await close_buttons(update)
+    context.user_data.setdefault(DRAFT, {})["theme"] = context.match.group(1)
     return await _preview(update, context, caller)
 
 
@@ -202,6 +224,7 @@ async def confirm(update: Update, context: BuurtContext) -> int:
             text=draft["text"],
             audience=Audience(draft["audience"]),
             wijk_id=draft.get("wijk_id"),
+            theme=draft.get("theme"),
             send_at=when,
             report_chat_id=caller.person.telegram_id,
             now=now,
@@ -211,15 +234,13 @@ async def confirm(update: Update, context: BuurtContext) -> int:
     await close_buttons(update)
     if when <= now:
         text = t("omroep.sending", number=number)
-        if context.job_queue is not None:
-            context.job_queue.run_once(run_broadcasts, 0)  # start now, not at the next tick
     else:
-        text = t(
-            "omroep.scheduled",
-            number=number,
-            when=when.astimezone(context.config.bot.tz).strftime("%d-%m %H:%M"),
-        )
+        local = when.astimezone(context.config.bot.tz).strftime("%d-%m %H:%M")
+        text = t("omroep.scheduled", number=number, when=local)
     await send_all(update, context, [(text, None)])
+    if when <= now and context.job_queue is not None:
+        # Start now rather than at the next tick; after the reply, so the sender reads it first.
+        context.job_queue.run_once(run_broadcasts, 0)
     return ConversationHandler.END
 
 
@@ -267,6 +288,9 @@ def conversation() -> ConversationHandler:
                 State.AUDIENCE: [
                     CallbackQueryHandler(choose_audience, pattern=AUDIENCE_PATTERN),
                     CallbackQueryHandler(choose_wijk, pattern=r"^om:wijk:(\d{1,9})$"),
+                    CallbackQueryHandler(
+                        choose_theme, pattern="^om:theme:(" + "|".join(THEMES) + ")$"
+                    ),
                 ],
                 State.PREVIEW: [
                     CallbackQueryHandler(confirm, pattern=r"^om:send:(now|hour|morning)$")

@@ -22,6 +22,7 @@ from models.groups import GroupLink
 from models.outbox import Kind, OutboxMessage
 from models.outbox import Status as Delivery
 from models.people import Person, Role, RoleAssignment
+from models.subscriptions import Subscription
 
 
 class Audience(enum.StrEnum):
@@ -30,6 +31,7 @@ class Audience(enum.StrEnum):
     VOLUNTEERS = "volunteers"
     BUURTASSISTENTEN = "buurtassistenten"
     GROUPS = "groups"
+    THEME = "theme"  # people who want to hear about activities with this theme
 
 
 class Status(enum.StrEnum):
@@ -49,6 +51,7 @@ class Broadcast(TimestampMixin, Base):
     text: Mapped[str] = mapped_column(Text)  # HTML, already escaped
     audience: Mapped[str] = mapped_column(String(20))
     wijk_id: Mapped[int | None] = mapped_column(ForeignKey("wijk.id", ondelete="SET NULL"))
+    theme: Mapped[str | None] = mapped_column(String(40))
     send_at: Mapped[datetime]
     status: Mapped[str] = mapped_column(String(12), default=Status.SCHEDULED, index=True)
     recipients: Mapped[int] = mapped_column(default=0)
@@ -83,7 +86,7 @@ class Progress:
 
 
 async def recipients(
-    session: AsyncSession, audience: Audience, wijk_id: int | None = None
+    session: AsyncSession, audience: Audience, wijk_id: int | None = None, theme: str | None = None
 ) -> list[Recipient]:
     """List who an audience reaches now: people who started the bot and did not block it."""
     if audience is Audience.GROUPS:
@@ -101,6 +104,19 @@ async def recipients(
         role = Role.VOLUNTEER if audience is Audience.VOLUNTEERS else Role.BUURTASSISTENT
         holders = select(RoleAssignment.person_id).where(RoleAssignment.role == role)
         query = query.where(Person.id.in_(holders))
+    if audience is Audience.THEME:
+        # No stored choice means every theme; a stored one must include this theme.
+        rows = await session.execute(
+            select(Person.telegram_id, Person.id, Subscription.themes, Subscription.activities)
+            .outerjoin(Subscription, Subscription.person_id == Person.id)
+            .where(*reachable)
+            .order_by(Person.id)
+        )
+        return [
+            Recipient(telegram_id, 0, person_id)
+            for telegram_id, person_id, themes, wanted in rows
+            if wanted is not False and (not themes or theme in themes)
+        ]
     rows = await session.execute(query.order_by(Person.id))
     return [Recipient(telegram_id, 0, person_id) for telegram_id, person_id in rows]
 
@@ -112,13 +128,14 @@ async def schedule(
     text: str,
     audience: Audience,
     wijk_id: int | None,
+    theme: str | None = None,
     send_at: datetime,
     report_chat_id: int,
     now: datetime,
 ) -> Broadcast:
     """Store an announcement to go out at send_at (now or later)."""
     broadcast = Broadcast(
-        sender_id=sender.id, text=text, audience=audience.value, wijk_id=wijk_id,
+        sender_id=sender.id, text=text, audience=audience.value, wijk_id=wijk_id, theme=theme,
         send_at=max(send_at, now), status=Status.SCHEDULED, report_chat_id=report_chat_id,
         created_at=now, updated_at=now,
     )  # fmt: skip
@@ -170,7 +187,9 @@ async def start_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
         )
     )
     for broadcast in due:
-        people = await recipients(session, Audience(broadcast.audience), broadcast.wijk_id)
+        people = await recipients(
+            session, Audience(broadcast.audience), broadcast.wijk_id, broadcast.theme
+        )
         rows = [
             {
                 "kind": Kind.TEXT.value, "chat_id": r.chat_id, "thread_id": r.thread_id,

@@ -9,7 +9,7 @@ from telegram.ext import Application
 from models.broadcasts import Broadcast, Status
 from models.people import get_person
 from tests.conftest import ADMIN_ID, eventually
-from tests.fake_telegram import FakeTelegram
+from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import linked_group, onboarded
 
 
@@ -30,7 +30,7 @@ async def test_an_announcement_to_everyone_with_progress_and_report(
     assert "Dit gaat naar 7 ontvangers" in preview.text  # the admin, five neighbours, Zuid
     assert "Koffie-ochtend in <De Boog> & thee 🍵" in preview.text
     await admin.press(preview, "📣 Nu versturen")
-    assert "wordt nu verstuurd" in (await admin.next_message()).text
+    await eventually_message(admin, "wordt nu verstuurd")
 
     for person in [*people[:4], outsider]:
         got = await person.next_message(timeout=10)
@@ -137,3 +137,24 @@ async def test_a_planned_announcement_with_html_is_listed_safely(
     assert planned.text.endswith("…")
     assert "Wat wil je omroepen?" in (await admin.next_message()).text
     assert telegram.rejected() == []
+
+
+async def test_to_the_followers_of_a_theme(bot: Application, telegram: FakeTelegram) -> None:
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    bob = await onboarded(telegram, "Bob")
+    menu = await bob_notifications(bob)
+    await bob.press(menu, "✓ 🍲 Eten")  # Bob no longer follows "Eten"
+    await telegram.wait_for(lambda: "🍲 Eten" in menu.button_texts)
+    await admin.send("/omroep")
+    await admin.next_message()
+    await admin.send("Kookcursus!")
+    await admin.press(await admin.next_message(), "Wie een thema volgt")
+    await admin.press(await admin.next_message(), "🍲 Eten")
+    assert "naar 1 ontvangers" in (await admin.next_message()).text  # only the admin
+
+
+async def bob_notifications(user: FakeUser) -> SentMessage:
+    """Open the notification choices in /instellingen."""
+    await user.send("/instellingen")
+    await user.press(await user.next_message(), "🔔 Meldingen")
+    return await user.next_message()
