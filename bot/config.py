@@ -98,6 +98,12 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class ActivitiesConfig:
+    # Pin an activity's card in the group (the bot needs the "Pin messages" right).
+    pin_cards: bool = False
+
+
+@dataclass(frozen=True)
 class InfopointsConfig:
     # The PDOK Locatieserver (the free Dutch national geocoder), for `infopoints geocode`.
     geocoder_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
@@ -121,6 +127,7 @@ class Config:
     requests: RequestsConfig = field(default_factory=RequestsConfig)
     infopoints: InfopointsConfig = field(default_factory=InfopointsConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
+    activities: ActivitiesConfig = field(default_factory=ActivitiesConfig)
     source: str = "(built-in defaults)"
 
 
@@ -134,6 +141,7 @@ _SECTIONS: dict[str, type] = {
     "requests": RequestsConfig,
     "infopoints": InfopointsConfig,
     "delivery": DeliveryConfig,
+    "activities": ActivitiesConfig,
 }
 
 

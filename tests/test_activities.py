@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -10,9 +11,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.config import ActivitiesConfig
 from models.activities import Activity, Rsvp, Status
 from models.people import Role
-from tests.conftest import ADMIN_ID, FakeClock
+from tests.conftest import ADMIN_ID, BotRunner, FakeClock
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import give_role, linked_group, onboarded
 
@@ -178,3 +180,20 @@ async def test_moving_an_activity_tells_everyone_who_answered(
     await ann.press_data(mine, "act:move:1")
     await telegram.wait_for(lambda: len(ann.answers) > before)
     assert "kan niet" in (ann.answers[-1].get("text") or "")
+
+
+async def test_cards_are_pinned_when_the_config_says_so(
+    bot_runner: BotRunner, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    config = bot_runner.config
+    await bot_runner.start(replace(config, activities=ActivitiesConfig(pin_cards=True)))
+    sara = await onboarded(telegram, "Sara")
+    await give_role(sessionmaker, sara, Role.BUURTASSISTENT)
+    pinned = await linked_group(telegram, sessionmaker, [sara])
+    pinned.bot_rights(can_pin_messages=True)
+    no_right = await linked_group(telegram, sessionmaker, [sara])
+    await create_activity(sara)
+    card = await pinned.next_message()
+    await telegram.wait_for(lambda: card.pinned)
+    other = await no_right.next_message()  # posted all the same, just not pinned
+    assert not other.pinned

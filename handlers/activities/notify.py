@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
+from telegram.error import TelegramError
 
 from bot.config import Config
 from bot.delivery import CardSender
@@ -147,6 +148,13 @@ def make_activity_card_sender(config: Config) -> CardSender:
                 reply_markup=markup,
             )
             remember(message.chat_id, sent.message_id, text, markup)
+            if config.activities.pin_cards:
+                try:
+                    await bot.pin_chat_message(
+                        message.chat_id, sent.message_id, disable_notification=True
+                    )
+                except TelegramError as exc:  # no right to pin: the card still stands
+                    _LOGGER.warning("Could not pin activity card in %s: %s", message.chat_id, exc)
             async with sessionmaker.begin() as session:
                 session.add(
                     ActivityCard(
