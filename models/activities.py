@@ -359,3 +359,10 @@ async def upcoming(
         if wijk_ids is None or set(a.wijk_ids) & set(wijk_ids)
     ]
     return found[offset : offset + limit], len(found)
+
+
+async def cards_of(session: AsyncSession, activity_id: int) -> list[ActivityCard]:
+    """Return the posted cards of an activity."""
+    return list(
+        await session.scalars(select(ActivityCard).where(ActivityCard.activity_id == activity_id))
+    )

@@ -274,3 +274,13 @@ async def find_wijk_by_name(session: AsyncSession, text: str) -> Wijk | None:
         return exact[0]
     partial = [w for w in wijken if wanted in _fold(w.name)]
     return partial[0] if len(partial) == 1 else None
+
+
+async def wijk_names(session: AsyncSession, wijk_ids: Iterable[int]) -> list[str]:
+    """Return the names of these wijken, by name."""
+    ids = list(wijk_ids)
+    if not ids:
+        return []
+    return list(
+        await session.scalars(select(Wijk.name).where(Wijk.id.in_(ids)).order_by(Wijk.name))
+    )

@@ -194,3 +194,16 @@ async def report_mistake(
     session.add(report)
     await session.flush()
     return report
+
+
+async def add_point(session: AsyncSession, *, name: str, wijk_id: int) -> InfoPoint:
+    """Add a point with just a name and a wijk; its key is made unique."""
+    base = make_key(name)
+    key, n = base, 1
+    while await session.scalar(select(InfoPoint.id).where(InfoPoint.key == key)):
+        n += 1
+        key = f"{base[:75]}-{n}"
+    point = InfoPoint(key=key, name=name, wijk_id=wijk_id, services=[])
+    session.add(point)
+    await session.flush()
+    return point

@@ -191,3 +191,24 @@ async def next_due_at(session: AsyncSession) -> datetime | None:
         .order_by(OutboxMessage.due_at)
         .limit(1)
     )
+
+
+async def edit_pending(
+    session: AsyncSession,
+    kind: Kind,
+    *,
+    request_id: int | None = None,
+    activity_id: int | None = None,
+) -> bool:
+    """Tell whether a card edit of this request or activity is already waiting.
+
+    One waiting edit renders the latest state when it is sent, so a burst of changes needs one.
+    """
+    query = select(OutboxMessage.id).where(
+        OutboxMessage.kind == kind, OutboxMessage.status == Status.PENDING
+    )
+    if request_id is not None:
+        query = query.where(OutboxMessage.request_id == request_id)
+    if activity_id is not None:
+        query = query.where(OutboxMessage.activity_id == activity_id)
+    return await session.scalar(query.limit(1)) is not None

@@ -261,3 +261,28 @@ async def mark_blocked(session: AsyncSession, telegram_id: int) -> None:
     person = await get_person(session, telegram_id)
     if person is not None:
         person.blocked_bot = True
+
+
+async def reachable_admins(session: AsyncSession) -> list[Person]:
+    """Return the admins the bot can message."""
+    rows = await session.scalars(
+        select(Person)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.ADMIN, Person.started_at.is_not(None))
+        .distinct()
+    )
+    return list(rows)
+
+
+async def reviewers_for(session: AsyncSession, wijk_id: int) -> list[int]:
+    """Return who may approve a proposal in a wijk: its buurtassistenten and the admins."""
+    rows = await session.scalars(
+        select(RoleAssignment.person_id).where(
+            (RoleAssignment.role == Role.ADMIN)
+            | (
+                (RoleAssignment.role == Role.BUURTASSISTENT)
+                & ((RoleAssignment.wijk_id == wijk_id) | RoleAssignment.wijk_id.is_(None))
+            )
+        )
+    )
+    return sorted(set(rows))

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from sqlalchemy import JSON, ForeignKey, String
+from sqlalchemy import JSON, ForeignKey, String, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -100,3 +100,19 @@ def delivery_time(choice: Choices, now: datetime, tz: tzinfo) -> datetime | None
         slot = local.replace(hour=choice.digest_hour, minute=0, second=0, microsecond=0)
         return slot if slot > local else slot + timedelta(days=1)
     return quiet_until(now, tz, choice.quiet_hours)
+
+
+async def reachable_with_choices(
+    session: AsyncSession, default_quiet: str
+) -> list[tuple[Person, Choices]]:
+    """Return everyone the bot may message, with their effective choices."""
+    rows = await session.execute(
+        select(Person, Subscription)
+        .outerjoin(Subscription, Subscription.person_id == Person.id)
+        .where(
+            Person.started_at.is_not(None),
+            Person.consent_at.is_not(None),
+            Person.blocked_bot.is_(False),
+        )
+    )
+    return [(person, choices(person, sub, default_quiet)) for person, sub in rows]

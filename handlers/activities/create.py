@@ -7,7 +7,6 @@ import re
 from datetime import date, datetime, time, timedelta
 
 from babel.dates import format_date
-from sqlalchemy import select
 from telegram import InlineKeyboardButton, Update
 from telegram.ext import (
     CallbackQueryHandler,
@@ -28,7 +27,7 @@ from handlers.onboarding import send_all, start
 from models import activities
 from models.activities import Activity, Counts, Draft
 from models.errors import DomainError
-from models.people import Role, RoleAssignment, onboarding_step, roles_of
+from models.people import Role, onboarding_step, reviewers_for, roles_of
 
 DRAFT = "activity"
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -301,7 +300,7 @@ async def post(update: Update, context: BuurtContext) -> int:
             publish = (await roles_of(session, caller.person)).has(
                 Role.BUURTASSISTENT, draft.wijk_ids[0]
             )
-            reviewers = await _reviewers(session, draft.wijk_ids[0])
+            reviewers = await reviewers_for(session, draft.wijk_ids[0])
             outcome = await activities.create(
                 session,
                 organiser=caller.person,
@@ -325,20 +324,6 @@ async def post(update: Update, context: BuurtContext) -> int:
         [(caller.t(N_("activity.published") if publish else N_("activity.proposed")), None)],
     )
     return ConversationHandler.END
-
-
-async def _reviewers(session, wijk_id: int) -> list[int]:
-    """Return the people who may approve a proposal in this wijk: its buurtassistenten, admins."""
-    rows = await session.scalars(
-        select(RoleAssignment.person_id).where(
-            (RoleAssignment.role == Role.ADMIN)
-            | (
-                (RoleAssignment.role == Role.BUURTASSISTENT)
-                & ((RoleAssignment.wijk_id == wijk_id) | RoleAssignment.wijk_id.is_(None))
-            )
-        )
-    )
-    return sorted(set(rows))
 
 
 async def stop(update: Update, context: BuurtContext) -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 from telegram.error import TelegramError
@@ -15,12 +14,12 @@ from bot.delivery import CardSender
 from bot.i18n import pick_language, translator
 from handlers.activities.render import card_text, notice_text, review_keyboard, rsvp_keyboard
 from handlers.group_cards import edit_cards, remember
-from models import outbox
+from models import activities, outbox
 from models.activities import Activity, ActivityCard, Event, Outcome, counts
 from models.groups import links_for_wijk
-from models.outbox import Kind, OutboxMessage, Status
+from models.outbox import Kind, OutboxMessage
 from models.people import Person
-from models.subscriptions import Subscription, choices, delivery_time
+from models.subscriptions import delivery_time, reachable_with_choices
 
 _LOGGER = logging.getLogger("buurtbot.activities")
 
@@ -44,7 +43,9 @@ async def queue_activity(
                     dedupe_key=f"actcard:{activity.id}:{link.chat_id}:{link.thread_id}",
                 )
         await _tell_residents(session, activity, config, now)
-    if outcome.edit_cards and not await _edit_pending(session, activity.id):
+    if outcome.edit_cards and not await outbox.edit_pending(
+        session, Kind.ACTIVITY_EDIT, activity_id=activity.id
+    ):
         # One pending edit per activity: a burst of answers becomes one edit per card.
         await outbox.enqueue(
             session, kind=Kind.ACTIVITY_EDIT, chat_id=0, activity_id=activity.id, now=now
@@ -72,18 +73,8 @@ async def _tell_residents(
     session: AsyncSession, activity: Activity, config: Config, now: datetime
 ) -> None:
     """Send each resident of the activity's wijken a copy with the answer buttons."""
-    rows = await session.execute(
-        select(Person, Subscription)
-        .outerjoin(Subscription, Subscription.person_id == Person.id)
-        .where(
-            Person.started_at.is_not(None),
-            Person.consent_at.is_not(None),
-            Person.blocked_bot.is_(False),
-        )
-    )
     tally = await counts(session, activity.id)
-    for person, subscription in rows:
-        chosen = choices(person, subscription, config.requests.quiet_hours)
+    for person, chosen in await reachable_with_choices(session, config.requests.quiet_hours):
         if person.id == activity.organiser_id:
             continue
         if not chosen.wants(wijk_ids=activity.wijk_ids, theme=activity.theme):
@@ -107,18 +98,6 @@ async def _tell_residents(
         )
 
 
-async def _edit_pending(session: AsyncSession, activity_id: int) -> bool:
-    """Tell whether a card edit of this activity is already waiting."""
-    found = await session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.activity_id == activity_id,
-            OutboxMessage.kind == Kind.ACTIVITY_EDIT,
-            OutboxMessage.status == Status.PENDING,
-        )
-    )
-    return found is not None
-
-
 def make_activity_card_sender(config: Config) -> CardSender:
     """Return the outbox's sender for activity cards."""
 
@@ -134,11 +113,7 @@ def make_activity_card_sender(config: Config) -> CardSender:
             text = await card_text(
                 session, t, activity, await counts(session, activity.id), config.bot.tz
             )
-            cards = list(
-                await session.scalars(
-                    select(ActivityCard).where(ActivityCard.activity_id == activity.id)
-                )
-            )
+            cards = await activities.cards_of(session, activity.id)
         markup = rsvp_keyboard(t, activity)
         if message.kind == Kind.ACTIVITY_CARD:
             sent = await bot.send_message(

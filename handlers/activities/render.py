@@ -7,13 +7,12 @@ from typing import Any
 
 import icalendar
 from babel.dates import format_date
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Html, Translator, escape
 from models.activities import Activity, Counts, Event, Status
-from models.areas import Wijk
+from models.areas import wijk_names
 
 THEMES = (
     "ontmoeten",
@@ -57,9 +56,7 @@ async def card_text(
     session: AsyncSession, t: Translator, activity: Activity, counts: Counts, tz: tzinfo
 ) -> Html:
     """Render the card: title, when, where, theme, description, and the answers so far."""
-    names = [
-        w.name for w in await session.scalars(select(Wijk).where(Wijk.id.in_(activity.wijk_ids)))
-    ]
+    names = await wijk_names(session, activity.wijk_ids)
     lines = [
         t(
             "activity.title",

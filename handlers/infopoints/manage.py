@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import select
 from telegram import InlineKeyboardButton, ReplyKeyboardRemove, Update
 from telegram.ext import ConversationHandler
 
@@ -18,11 +17,11 @@ from models import outbox
 from models.areas import get_wijk, list_wijken
 from models.errors import NotFound
 from models.infopoint_io import check_field
-from models.infopoints import InfoPoint, get_point, make_key, report_mistake
+from models.infopoints import add_point, get_point, report_mistake
 from models.opening_hours import OpeningHoursError
 from models.opening_hours import parse as parse_hours
 from models.outbox import Kind
-from models.people import Person, Role, RoleAssignment, roles_of
+from models.people import Role, reachable_admins, roles_of
 
 REPORT_MAX = 1000
 # Fields an admin can change in the chat, with their catalog label.
@@ -86,11 +85,7 @@ async def receive_report(update: Update, context: BuurtContext) -> int:
         except NotFound:
             point = None
         if point is not None:
-            admins = await session.scalars(
-                select(Person)
-                .join(RoleAssignment, RoleAssignment.person_id == Person.id)
-                .where(RoleAssignment.role == Role.ADMIN, Person.started_at.is_not(None))
-            )
+            admins = await reachable_admins(session)
             for admin in admins:
                 t = translator(admin.language or context.config.bot.default_language)
                 await outbox.enqueue(
@@ -266,13 +261,7 @@ async def create_point(update: Update, context: BuurtContext) -> int:
         if wijk is None:
             await query.answer(t("error.not_found"))
             return ConversationHandler.END
-        key, n = make_key(name), 1
-        while await session.scalar(select(InfoPoint.id).where(InfoPoint.key == key)):
-            n += 1
-            key = f"{make_key(name)[:75]}-{n}"
-        point = InfoPoint(key=key, name=name, wijk_id=wijk.id, services=[])
-        session.add(point)
-        await session.flush()
+        point = await add_point(session, name=name, wijk_id=wijk.id)
         text = details(t, point, context.now(), context.config.bot.tz)
         keyboard = details_keyboard(t, point, admin=True)
     await query.answer()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot
 
@@ -13,7 +12,7 @@ from bot.delivery import CardSender
 from bot.i18n import translator
 from handlers.group_cards import edit_cards, remember
 from handlers.requests.render import card_markup, card_text, facts_of
-from models.help_requests import HelpRequest, RequestCard, Status
+from models.help_requests import HelpRequest, RequestCard, Status, cards_of
 from models.outbox import Kind, OutboxMessage
 
 _LOGGER = logging.getLogger("buurtbot.cards")
@@ -33,11 +32,7 @@ def make_card_sender(config: Config) -> CardSender:
             if request is None:
                 return
             facts = await facts_of(session, request, t, config.requests, config.bot.tz)
-            cards = list(
-                await session.scalars(
-                    select(RequestCard).where(RequestCard.request_id == request.id)
-                )
-            )
+            cards = await cards_of(session, request.id)
         text, markup = card_text(t, facts), card_markup(t, request, bot.username)
         if message.kind == Kind.CARD:
             if request.status != Status.OPEN:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
@@ -16,7 +15,7 @@ from models import outbox
 from models.groups import links_for_wijk
 from models.help_requests import Event, HelpRequest, Notice, Outcome
 from models.help_requests import Status as RequestStatus
-from models.outbox import Kind, OutboxMessage, Status
+from models.outbox import Kind, OutboxMessage
 from models.people import Person
 from models.subscriptions import Subscription, choices, quiet_until
 
@@ -57,24 +56,14 @@ async def queue_outcome(
                 now=now,
                 dedupe_key=f"card:{request.id}:{link.chat_id}:{link.thread_id}",
             )
-    if outcome.edit_cards and not await _edit_pending(session, request.id):
+    if outcome.edit_cards and not await outbox.edit_pending(
+        session, Kind.CARD_EDIT, request_id=request.id
+    ):
         await outbox.enqueue(
             session, kind=Kind.CARD_EDIT, chat_id=0, request_id=request.id, now=now
         )
     for notice in outcome.notices:
         await _queue_notice(session, notice, request, config, now)
-
-
-async def _edit_pending(session: AsyncSession, request_id: int) -> bool:
-    """Tell whether a card edit is already waiting (it renders the latest state anyway)."""
-    found = await session.scalar(
-        select(OutboxMessage.id).where(
-            OutboxMessage.request_id == request_id,
-            OutboxMessage.kind == Kind.CARD_EDIT,
-            OutboxMessage.status == Status.PENDING,
-        )
-    )
-    return found is not None
 
 
 async def _queue_notice(

@@ -13,7 +13,7 @@ from models.help_requests.lifecycle import (
     postpone_checkin,
     withdraw_help,
 )
-from models.help_requests.queries import open_requests, requests_of
+from models.help_requests.queries import cards_of, open_requests, requests_of
 from models.help_requests.tables import (
     ACTIVE,
     AlreadyClaimed,
@@ -58,6 +58,7 @@ __all__ = [
     "When",
     "add_feedback_comment",
     "cancel_request",
+    "cards_of",
     "check_limits",
     "claim_request",
     "complete_request",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.help_requests.tables import ACTIVE, HelpRequest, Status
+from models.help_requests.tables import ACTIVE, HelpRequest, RequestCard, Status
 from models.people import Person
 
 
@@ -55,3 +55,10 @@ async def open_requests(
             or_(HelpRequest.requester_id.is_(None), HelpRequest.requester_id != exclude_person)
         )
     return list(await session.scalars(query))
+
+
+async def cards_of(session: AsyncSession, request_id: int) -> list[RequestCard]:
+    """Return the posted cards of a request."""
+    return list(
+        await session.scalars(select(RequestCard).where(RequestCard.request_id == request_id))
+    )
