@@ -23,8 +23,17 @@ from bot.commands import BROADCAST, CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator, escape, pick_language, translator
 from handlers.activities.render import THEME_KEYS, THEMES
-from handlers.common import Caller, close_buttons, identify, per_person_flows, send, shorten
-from handlers.keyboards import rows
+from handlers.common import (
+    Caller,
+    close_buttons,
+    end_flow,
+    identify,
+    identify_with_roles,
+    per_person_flows,
+    send,
+    shorten,
+)
+from handlers.keyboards import rows, wijk_keyboard
 from handlers.onboarding import send_all
 from handlers.wijk_picker import Messages
 from models import broadcasts, outbox
@@ -32,7 +41,7 @@ from models.areas import list_wijken
 from models.broadcasts import Audience
 from models.errors import DomainError
 from models.outbox import Kind
-from models.people import Person, Role, roles_of
+from models.people import Person, Role
 
 TEXT_MAX = 3500  # leaves room for Telegram's 4096 after the bot's own words
 AUDIENCE_KEYS = {
@@ -44,6 +53,7 @@ AUDIENCE_KEYS = {
     Audience.THEME: N_("omroep.audience_theme"),
 }
 DRAFT = "omroep"
+TARGET_PATTERN = r"^om:(?:wijk:(\d{1,9})|theme:(" + "|".join(THEMES) + "))$"
 AUDIENCE_PATTERN = "^om:aud:(" + "|".join(a.value for a in Audience) + ")$"
 PROGRESS_EVERY = 3.0  # seconds between two edits of the sender's progress message
 _last_progress: dict[int, float] = {}
@@ -58,9 +68,8 @@ class State(enum.IntEnum):
 
 async def _admin(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
     """Identify the caller and check, on the server, that they are an admin."""
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-        return caller, (await roles_of(session, caller.person)).has(Role.ADMIN)
+    caller, roles = await identify_with_roles(update, context)
+    return caller, roles.has(Role.ADMIN)
 
 
 def _stop(t: Translator) -> InlineKeyboardButton:
@@ -136,16 +145,14 @@ async def choose_audience(update: Update, context: BuurtContext) -> State:
     if audience is Audience.WIJK:
         async with context.session() as session:
             wijken = await list_wijken(session)
-        buttons = [
-            InlineKeyboardButton(w.name, callback_data=f"om:wijk:{w.id}") for w in wijken[:98]
-        ]
-        await send_all(update, context, [(caller.t("omroep.ask_wijk"), rows(buttons))])
+        keyboard = wijk_keyboard(wijken, "om:wijk:")
+        await send_all(update, context, [(caller.t("omroep.ask_wijk"), keyboard)])
         return State.AUDIENCE
     return await _preview(update, context, caller)
 
 
-async def choose_wijk(update: Update, context: BuurtContext) -> State:
-    """Store the wijk and show the preview."""
+async def choose_target(update: Update, context: BuurtContext) -> State:
+    """Store the chosen wijk or theme (om:wijk:<id>, om:theme:<slug>) and show the preview."""
     query = update.callback_query
     assert query is not None
     assert context.match is not None
@@ -153,20 +160,9 @@ async def choose_wijk(update: Update, context: BuurtContext) -> State:
     caller, _ = await _admin(update, context)
     await query.answer()
     await close_buttons(update)
-    context.user_data.setdefault(DRAFT, {})["wijk_id"] = int(context.match.group(1))
-    return await _preview(update, context, caller)
-
-
-async def choose_theme(update: Update, context: BuurtContext) -> State:
-    """Store the theme and show the preview."""
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    assert context.user_data is not None
-    caller, _ = await _admin(update, context)
-    await query.answer()
-    await close_buttons(update)
-    context.user_data.setdefault(DRAFT, {})["theme"] = context.match.group(1)
+    wijk_id, theme = context.match.group(1), context.match.group(2)
+    draft = context.user_data.setdefault(DRAFT, {})
+    draft.update({"wijk_id": int(wijk_id)} if wijk_id else {"theme": theme})
     return await _preview(update, context, caller)
 
 
@@ -266,14 +262,7 @@ async def cancel_planned(update: Update, context: BuurtContext) -> None:
 
 async def stop(update: Update, context: BuurtContext) -> int:
     """Stop without sending anything."""
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT, None)
-    caller, _ = await _admin(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await close_buttons(update)
-    await send_all(update, context, [(caller.t("omroep.stopped"), None)])
-    return ConversationHandler.END
+    return await end_flow(update, context, N_("omroep.stopped"), DRAFT)
 
 
 def conversation() -> ConversationHandler:
@@ -287,10 +276,7 @@ def conversation() -> ConversationHandler:
                 State.TEXT: [MessageHandler(text, receive_text)],
                 State.AUDIENCE: [
                     CallbackQueryHandler(choose_audience, pattern=AUDIENCE_PATTERN),
-                    CallbackQueryHandler(choose_wijk, pattern=r"^om:wijk:(\d{1,9})$"),
-                    CallbackQueryHandler(
-                        choose_theme, pattern="^om:theme:(" + "|".join(THEMES) + ")$"
-                    ),
+                    CallbackQueryHandler(choose_target, pattern=TARGET_PATTERN),
                 ],
                 State.PREVIEW: [
                     CallbackQueryHandler(confirm, pattern=r"^om:send:(now|hour|morning)$")

@@ -11,11 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
+from telegram.ext import ConversationHandler
 from telegram.warnings import PTBUserWarning
 
 from bot.context import BuurtContext
 from bot.i18n import Translator, pick_language, translator
-from models.people import Person, clean_display_name, touch_person
+from models.people import Person, Roles, clean_display_name, roles_of, touch_person
 
 Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
@@ -106,3 +107,26 @@ def per_person_flows() -> Iterator[None]:
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=".*per_message=False.*", category=PTBUserWarning)
         yield
+
+
+async def identify_with_roles(update: Update, context: BuurtContext) -> tuple[Caller, Roles]:
+    """Identify the person and load their roles, in one short transaction."""
+    async with context.session() as session:
+        caller = await identify(session, update, context)
+        return caller, await roles_of(session, caller.person)
+
+
+async def end_flow(
+    update: Update, context: BuurtContext, text_key: str, *drafts: str, markup: Markup = None
+) -> int:
+    """Stop a flow: forget its drafts, retire the pressed buttons, say so; return END."""
+    assert context.user_data is not None
+    for draft in drafts:
+        context.user_data.pop(draft, None)
+    caller, _ = await identify_with_roles(update, context)
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+        await close_buttons(update)
+    assert update.effective_chat is not None
+    await send(update.effective_chat, context, caller.t(text_key), markup)
+    return ConversationHandler.END

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardButton, Update
+from telegram import Update
 from telegram.constants import ChatMemberStatus
 
 from bot.context import BuurtContext
 from handlers.common import close_buttons, guess_translator, identify
-from handlers.keyboards import rows
+from handlers.keyboards import wijk_keyboard
 from models.areas import get_wijk, list_wijken
 from models.errors import NotFound
 from models.groups import link_group
@@ -43,11 +43,8 @@ async def start_link(update: Update, context: BuurtContext) -> None:
     async with context.session() as session:
         wijken = await list_wijken(session)
     thread = message.message_thread_id if message.is_topic_message else 0
-    buttons = [
-        InlineKeyboardButton(w.name, callback_data=f"link:{w.id}:{thread or 0}")
-        for w in wijken[:98]
-    ]
-    await message.reply_text(t("link.choose"), reply_markup=rows(buttons))
+    keyboard = wijk_keyboard(wijken, "link:", suffix=f":{thread or 0}")
+    await message.reply_text(t("link.choose"), reply_markup=keyboard)
 
 
 async def choose_link(update: Update, context: BuurtContext) -> None:

@@ -32,10 +32,24 @@ def language_keyboard(prefix: str) -> InlineKeyboardMarkup:
     )
 
 
-def wijk_keyboard(wijken: Sequence[Wijk], prefix: str) -> InlineKeyboardMarkup:
-    """Offer every wijk as a button (Telegram allows 100 buttons, so page past 98)."""
-    buttons = [InlineKeyboardButton(w.name, callback_data=f"{prefix}{w.id}") for w in wijken]
-    return rows(buttons[:98])
+def wijk_keyboard(
+    wijken: Sequence[Wijk],
+    prefix: str,
+    *,
+    suffix: str = "",
+    last: Sequence[InlineKeyboardButton] = (),
+) -> InlineKeyboardMarkup:
+    """Offer every wijk as a button (callback data prefix + id + suffix), then the last row.
+
+    Telegram allows 100 buttons on a message, so at most 98 wijken are shown.
+    """
+    buttons = [
+        InlineKeyboardButton(w.name, callback_data=f"{prefix}{w.id}{suffix}") for w in wijken[:98]
+    ]
+    keyboard = rows(buttons)
+    if not last:
+        return keyboard
+    return InlineKeyboardMarkup([*keyboard.inline_keyboard, list(last)])
 
 
 def location_keyboard(t: Translator) -> ReplyKeyboardMarkup:

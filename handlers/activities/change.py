@@ -18,8 +18,9 @@ from telegram.ext import (
 
 from bot.commands import CANCEL
 from bot.context import BuurtContext
+from bot.i18n import N_
 from handlers.activities.notify import queue_activity
-from handlers.common import Caller, close_buttons, identify, per_person_flows, send
+from handlers.common import Caller, close_buttons, end_flow, identify, per_person_flows, send
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
 from models import activities
@@ -169,12 +170,7 @@ async def _apply(
 
 async def stop(update: Update, context: BuurtContext) -> int:
     """Stop without changing anything."""
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT, None)
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-    await send_all(update, context, [(caller.t("activity.stopped_change"), None)])
-    return ConversationHandler.END
+    return await end_flow(update, context, N_("activity.stopped_change"), DRAFT)
 
 
 def conversation() -> ConversationHandler:

@@ -21,7 +21,15 @@ from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator
 from handlers.activities.notify import queue_activity
 from handlers.activities.render import THEME_KEYS, THEMES, card_text
-from handlers.common import Caller, close_buttons, identify, per_person_flows, send
+from handlers.common import (
+    Caller,
+    close_buttons,
+    end_flow,
+    identify,
+    identify_with_roles,
+    per_person_flows,
+    send,
+)
 from handlers.keyboards import rows
 from handlers.onboarding import send_all, start
 from models import activities
@@ -47,10 +55,8 @@ class Step(enum.IntEnum):
 
 async def _caller(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
     """Identify the caller; tell whether they may publish (buurtassistent or admin)."""
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-        roles = await roles_of(session, caller.person)
-        return caller, roles.has(Role.BUURTASSISTENT, caller.person.home_wijk_id)
+    caller, roles = await identify_with_roles(update, context)
+    return caller, roles.has(Role.BUURTASSISTENT, caller.person.home_wijk_id)
 
 
 def _stop(t: Translator) -> InlineKeyboardButton:
@@ -328,14 +334,7 @@ async def post(update: Update, context: BuurtContext) -> int:
 
 async def stop(update: Update, context: BuurtContext) -> int:
     """Stop; nothing is published."""
-    assert context.user_data is not None
-    context.user_data.pop(DRAFT, None)
-    caller, _ = await _caller(update, context)
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-        await close_buttons(update)
-    await send_all(update, context, [(caller.t("activity.stopped"), None)])
-    return ConversationHandler.END
+    return await end_flow(update, context, N_("activity.stopped"), DRAFT)
 
 
 def conversation() -> ConversationHandler:

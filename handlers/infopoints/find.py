@@ -12,7 +12,7 @@ from bot.context import BuurtContext
 from bot.i18n import N_, Html
 from handlers.common import Caller, close_buttons, identify, is_private, shorten
 from handlers.infopoints.render import details, details_keyboard, result_keyboard, summary
-from handlers.keyboards import deep_link, location_keyboard, rows
+from handlers.keyboards import deep_link, location_keyboard, rows, wijk_keyboard
 from handlers.onboarding import send_all
 from handlers.wijk_picker import Messages
 from models.areas import get_wijk, list_wijken, locate
@@ -108,9 +108,7 @@ async def show_wijken(update: Update, context: BuurtContext) -> State:
         wijken = await list_wijken(session)
     await query.answer()
     await close_buttons(update)
-    keyboard = rows(
-        [InlineKeyboardButton(w.name, callback_data=f"ip:wijk:{w.id}") for w in wijken[:98]]
-    )
+    keyboard = wijk_keyboard(wijken, "ip:wijk:")
     await send_all(update, context, [(caller.t("infopoint.choose_wijk"), keyboard)])
     return State.CHOOSE
 

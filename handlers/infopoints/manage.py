@@ -9,9 +9,9 @@ from telegram.ext import ConversationHandler
 
 from bot.context import BuurtContext
 from bot.i18n import N_, translator
-from handlers.common import Caller, close_buttons, identify, send
+from handlers.common import Caller, close_buttons, end_flow, identify, identify_with_roles, send
 from handlers.infopoints.render import details, details_keyboard
-from handlers.keyboards import rows
+from handlers.keyboards import rows, wijk_keyboard
 from handlers.onboarding import send_all
 from models import outbox
 from models.areas import get_wijk, list_wijken
@@ -21,7 +21,7 @@ from models.infopoints import add_point, get_point, report_mistake
 from models.opening_hours import OpeningHoursError
 from models.opening_hours import parse as parse_hours
 from models.outbox import Kind
-from models.people import Role, reachable_admins, roles_of
+from models.people import Role, reachable_admins
 
 REPORT_MAX = 1000
 # Fields an admin can change in the chat, with their catalog label.
@@ -49,9 +49,8 @@ class State(enum.IntEnum):
 
 async def _admin(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
     """Identify the caller and check, on the server, that they are an admin."""
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-        return caller, (await roles_of(session, caller.person)).has(Role.ADMIN)
+    caller, roles = await identify_with_roles(update, context)
+    return caller, roles.has(Role.ADMIN)
 
 
 async def start_report(update: Update, context: BuurtContext) -> State | int:
@@ -237,9 +236,7 @@ async def receive_new_name(update: Update, context: BuurtContext) -> State | int
     context.user_data["infopoint_name"] = name
     async with context.session() as session:
         wijken = await list_wijken(session)
-    keyboard = rows(
-        [InlineKeyboardButton(w.name, callback_data=f"ipn:{w.id}") for w in wijken[:98]]
-    )
+    keyboard = wijk_keyboard(wijken, "ipn:")
     await send_all(update, context, [(caller.t("infopoint.add_wijk"), keyboard)])
     return State.ADD_WIJK
 
@@ -272,10 +269,5 @@ async def create_point(update: Update, context: BuurtContext) -> int:
 
 async def cancel(update: Update, context: BuurtContext) -> int:
     """Stop looking or changing."""
-    assert context.user_data is not None
-    for key in ("infopoint", "infopoint_field", "infopoint_name"):
-        context.user_data.pop(key, None)
-    caller, _ = await _admin(update, context)
-    assert update.effective_chat is not None
-    await send(update.effective_chat, context, caller.t("cancel.done"), ReplyKeyboardRemove())
-    return ConversationHandler.END
+    drafts = ("infopoint", "infopoint_field", "infopoint_name")
+    return await end_flow(update, context, N_("cancel.done"), *drafts, markup=ReplyKeyboardRemove())

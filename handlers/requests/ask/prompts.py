@@ -25,7 +25,7 @@ from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator, translator
 from handlers.common import Caller, identify
 from handlers.help import point_to_private
-from handlers.keyboards import rows
+from handlers.keyboards import rows, wijk_keyboard
 from handlers.onboarding import send_all, start
 from handlers.requests.render import (
     CardFacts,
@@ -195,9 +195,7 @@ async def wijk_prompt(t: Translator, context: BuurtContext) -> Messages:
     """Ask in which wijk the help is needed."""
     async with context.session() as session:
         wijken = await list_wijken(session)
-    buttons = [InlineKeyboardButton(w.name, callback_data=f"ask:wijk:{w.id}") for w in wijken[:98]]
-    keyboard = rows(buttons)
-    return [(t("ask.wijk"), InlineKeyboardMarkup([*keyboard.inline_keyboard, [stop_button(t)]]))]
+    return [(t("ask.wijk"), wijk_keyboard(wijken, "ask:wijk:", last=[stop_button(t)]))]
 
 
 def contact_prompt(t: Translator) -> Messages:
