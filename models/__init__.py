@@ -6,6 +6,7 @@ Importing this package registers every table on ``Base.metadata`` (Alembic needs
 from models import (
     activities,
     areas,
+    audit,
     broadcasts,
     conversations,
     groups,
@@ -22,6 +23,7 @@ __all__ = [
     "Base",
     "activities",
     "areas",
+    "audit",
     "broadcasts",
     "conversations",
     "groups",

@@ -27,6 +27,8 @@ class Role(enum.StrEnum):
     VOLUNTEER = "volunteer"
     BUURTASSISTENT = "buurtassistent"
     ADMIN = "admin"
+    # Not a power but its absence: the bot ignores a blocked person (spam, abuse).
+    BLOCKED = "blocked"
 
 
 class OnboardingStep(enum.IntEnum):
@@ -79,6 +81,8 @@ class Roles:
 
     def has(self, role: Role, wijk_id: int | None = None) -> bool:
         """Tell whether the person has the role city-wide or in that wijk."""
+        if self.blocked:
+            return role is Role.BLOCKED
         if role in self.city or Role.ADMIN in self.city:
             return True
         if wijk_id is None:
@@ -86,8 +90,15 @@ class Roles:
         return role in self.by_wijk.get(wijk_id, frozenset())
 
     @property
+    def blocked(self) -> bool:
+        """Tell whether the person is blocked (anywhere): then no other role counts."""
+        return Role.BLOCKED in self.city or any(Role.BLOCKED in r for r in self.by_wijk.values())
+
+    @property
     def all(self) -> frozenset[Role]:
-        """Return every role held anywhere, plus resident."""
+        """Return every role held anywhere, plus resident (a blocked person has no others)."""
+        if self.blocked:
+            return frozenset({Role.RESIDENT, Role.BLOCKED})
         held = set(self.city) | {r for roles in self.by_wijk.values() for r in roles}
         return frozenset(held | {Role.RESIDENT})
 
