@@ -42,6 +42,7 @@ EVENT = Command("activiteit", "event", N_("cmd.event"))
 SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
+QUEUE = Command("wachtrij", "queue", N_("cmd.queue"), roles=frozenset({Role.BUURTASSISTENT}))
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
 
 # Only commands that exist go here; each feature adds its own when it lands.
@@ -56,6 +57,7 @@ COMMANDS: tuple[Command, ...] = (
     EVENT,
     SETTINGS,
     CANCEL,
+    QUEUE,
     LINK,
     BROADCAST,
 )

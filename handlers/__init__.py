@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, START, VOLUNTEER
+from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, QUEUE, START, VOLUNTEER
 from bot.context import BuurtContext
 from bot.persistence import DatabasePersistence
 from handlers import (
@@ -24,6 +24,8 @@ from handlers import (
     help,
     infopoints,
     onboarding,
+    queue,
+    queue_note,
     settings,
     subscriptions,
 )
@@ -40,6 +42,7 @@ REQUEST_BUTTONS = (
     r"^req:(claim|show|done|cancel|cancelok|withdraw|withdrawok|notyet|failed|needed|notneeded)"
     r":(\d{1,9})$"
 )
+QUEUE_BUTTONS = r"^q:(assign|pick|reopen|close|closeas):(\d{1,9})(?::(\d{1,12}|[a-z]{1,10}))?$"
 
 # Runs before every other group.
 FLOW_GROUP = -1
@@ -66,6 +69,7 @@ def register_all(application: Application) -> None:
     add(broadcast.conversation())
     add(activity_create.conversation())
     add(activity_change.conversation())
+    add(queue_note.conversation())
     # A request deep link before the plain /start, which would otherwise take it.
     request_link = filters.Regex(r"^/start req_\d{1,9}$")
     add(CommandHandler(START.names, actions.open_from_link, filters=private & request_link))
@@ -77,6 +81,9 @@ def register_all(application: Application) -> None:
     add(CommandHandler(MINE.names, actions.show_mine, filters=private))
     add(CommandHandler(VOLUNTEER.names, volunteer.show_volunteering, filters=private))
     add(CommandHandler(LINK.names, groups.start_link))
+    add(CommandHandler(QUEUE.names, queue.show_queue))
+    add(CallbackQueryHandler(queue.press, pattern=QUEUE_BUTTONS))
+    add(CallbackQueryHandler(queue.answer, pattern=r"^offer:(yes|no):(\d{1,9})$"))
     add(CallbackQueryHandler(actions.press, pattern=REQUEST_BUTTONS))
     add(CallbackQueryHandler(actions.keep, pattern=r"^req:keep:\d{1,9}$"))
     add(CallbackQueryHandler(volunteer.press_profile, pattern=r"^vol:"))

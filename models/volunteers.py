@@ -24,6 +24,8 @@ class Volunteer(TimestampMixin, Base):
     wijk_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     active: Mapped[bool] = mapped_column(default=True)
     paused_until: Mapped[datetime | None]
+    # How many accepted, unfinished requests at most; None: no limit.
+    max_tasks: Mapped[int | None]
 
 
 async def get_volunteer(session: AsyncSession, person: Person) -> Volunteer | None:
@@ -45,6 +47,53 @@ async def save_volunteer(
     return volunteer
 
 
+async def _profile(session: AsyncSession, person: Person) -> Volunteer:
+    """Return the person's profile, creating an active one for every category."""
+    volunteer = await session.get(Volunteer, person.id)
+    if volunteer is None:
+        volunteer = Volunteer(person_id=person.id, categories=[], wijk_ids=[], active=True)
+        session.add(volunteer)
+        await session.flush()
+    return volunteer
+
+
+async def toggle_wijk(
+    session: AsyncSession, person: Person, wijk_id: int, *, known: set[int]
+) -> Volunteer:
+    """Add or remove a wijk; no wijken stored means the home wijk."""
+    volunteer = await _profile(session, person)
+    home = {person.home_wijk_id} if person.home_wijk_id else set()
+    chosen = set(volunteer.wijk_ids or home) & known
+    if wijk_id in known:
+        chosen ^= {wijk_id}
+    volunteer.wijk_ids = [] if chosen == home else sorted(chosen)
+    await session.flush()
+    return volunteer
+
+
+async def pause(session: AsyncSession, person: Person, until: datetime | None) -> Volunteer:
+    """Pause until a moment (None: available again)."""
+    volunteer = await _profile(session, person)
+    volunteer.paused_until = until
+    await session.flush()
+    return volunteer
+
+
+async def set_max_tasks(session: AsyncSession, person: Person, limit: int | None) -> Volunteer:
+    """Set how many accepted, unfinished requests the volunteer takes at most."""
+    volunteer = await _profile(session, person)
+    volunteer.max_tasks = limit if limit and limit > 0 else None
+    await session.flush()
+    return volunteer
+
+
+def wijken_of(volunteer: Volunteer | None, person: Person) -> list[int]:
+    """Return the wijken a volunteer hears about."""
+    if volunteer is not None and volunteer.wijk_ids:
+        return list(volunteer.wijk_ids)
+    return [person.home_wijk_id] if person.home_wijk_id else []
+
+
 async def matching_volunteers(
     session: AsyncSession, *, category: str, wijk_id: int, now: datetime
 ) -> list[Person]:
@@ -64,7 +113,6 @@ async def matching_volunteers(
             continue
         if volunteer.categories and category not in volunteer.categories:
             continue
-        wijken = volunteer.wijk_ids or ([person.home_wijk_id] if person.home_wijk_id else [])
-        if wijk_id in wijken:
+        if wijk_id in wijken_of(volunteer, person):
             matches.append(person)
     return matches

@@ -26,6 +26,7 @@ from models.help_requests import (
     Outcome,
     OwnRequest,
     Status,
+    TooManyTasks,
     cancel_request,
     claim_request,
     complete_request,
@@ -43,6 +44,7 @@ ERROR_KEYS: dict[type[DomainError], str] = {
     NotOpen: N_("request.not_open"),
     NotAllowed: N_("request.not_allowed"),
     NotFound: N_("error.not_found"),
+    TooManyTasks: N_("request.too_many_tasks"),
 }
 
 

@@ -183,6 +183,24 @@ async def render_notice(
             )
         case Event.EXPIRED:
             return t("notice.expired", number=n), None
+        case Event.OFFER:
+            facts = await facts_of(session, request, t, config.requests, tz)
+            intro = t("notice.offer")
+            text = Html(f"{intro}\n\n{card_text(t, facts)}")
+            return text, keyboard(
+                [
+                    [
+                        (t("button.offer_yes"), f"offer:yes:{n}"),
+                        (t("button.offer_no"), f"offer:no:{n}"),
+                    ]
+                ]
+            )
+        case Event.OFFER_ACCEPTED:
+            return t("notice.offer_accepted", number=n, name=first_name(helper)), None
+        case Event.OFFER_DECLINED:
+            return t("notice.offer_declined", number=n), None
+        case Event.CLOSED_BY_ASSISTANT:
+            return t("notice.closed_by_assistant", number=n), None
     raise AssertionError(f"no wording for {event}")  # pragma: no cover
 
 
@@ -202,6 +220,7 @@ def requester_contact(
 
 # Notices that only make sense while the request is open, or claimed by the same helper.
 _WHILE_OPEN = {Event.POSTED, Event.STILL_NEEDED}
+_WHILE_ACTIVE = {Event.OFFER}
 _WHILE_CLAIMED = {
     Event.CLAIMED_REQUESTER,
     Event.CLAIMED_HELPER,
@@ -224,6 +243,8 @@ async def still_relevant(session: AsyncSession, message: OutboxMessage) -> bool:
         return False
     if event in _WHILE_OPEN:
         return request.status == RequestStatus.OPEN
+    if event in _WHILE_ACTIVE:
+        return request.status in (RequestStatus.OPEN, RequestStatus.CLAIMED)
     if event in _WHILE_CLAIMED:
         return request.status == RequestStatus.CLAIMED and request.helper_id == message.payload.get(
             "helper"

@@ -1,5 +1,6 @@
 """Help requests (burenhulp): tables, life cycle and follow-ups."""
 
+from models.help_requests import dispatch
 from models.help_requests.feedback import add_feedback_comment, give_feedback
 from models.help_requests.followups import FollowupTimes, run_due
 from models.help_requests.lifecycle import (
@@ -32,6 +33,7 @@ from models.help_requests.tables import (
     Status,
     TooFast,
     TooManyOpen,
+    TooManyTasks,
     When,
 )
 from models.help_requests.timing import window
@@ -55,6 +57,7 @@ __all__ = [
     "Status",
     "TooFast",
     "TooManyOpen",
+    "TooManyTasks",
     "When",
     "add_feedback_comment",
     "cancel_request",
@@ -64,6 +67,7 @@ __all__ = [
     "complete_request",
     "confirm_still_needed",
     "create_request",
+    "dispatch",
     "get_request",
     "give_feedback",
     "open_requests",

@@ -30,10 +30,11 @@ from models.help_requests.tables import (
     Status,
     TooFast,
     TooManyOpen,
+    TooManyTasks,
 )
 from models.help_requests.timing import window
 from models.people import Person
-from models.volunteers import matching_volunteers
+from models.volunteers import Volunteer, matching_volunteers
 
 # A check-in ("did it work out?") comes this long after the agreed time has passed.
 CHECKIN_AFTER = timedelta(hours=1)
@@ -135,6 +136,24 @@ async def get_request(session: AsyncSession, request_id: int) -> HelpRequest:
     return request
 
 
+async def load_of(session: AsyncSession, person_id: int) -> int:
+    """Count the requests a person has accepted and not finished."""
+    count = await session.scalar(
+        select(func.count()).where(
+            HelpRequest.helper_id == person_id, HelpRequest.status == Status.CLAIMED
+        )
+    )
+    return count or 0
+
+
+async def has_room(session: AsyncSession, person_id: int) -> bool:
+    """Tell whether a volunteer is below their own maximum of open tasks."""
+    volunteer = await session.get(Volunteer, person_id)
+    if volunteer is None or volunteer.max_tasks is None:
+        return True
+    return await load_of(session, person_id) < volunteer.max_tasks
+
+
 async def claim_request(
     session: AsyncSession, *, request_id: int, helper: Person, now: datetime
 ) -> Outcome:
@@ -142,6 +161,8 @@ async def claim_request(
     request = await get_request(session, request_id)
     if helper.id in (request.requester_id, request.filed_by_id):
         raise OwnRequest("own request")
+    if not await has_room(session, helper.id):
+        raise TooManyTasks("at the volunteer's own maximum")
     # One conditional UPDATE: the database decides who was first, on SQLite and PostgreSQL.
     result = await session.execute(
         update(HelpRequest)
@@ -230,14 +251,7 @@ async def withdraw_help(
     elif not is_helper and request.helper_id is not None:
         outcome.notices.append(Notice(request.helper_id, Event.RELEASED_HELPER, request.id))
     former_helper = request.helper_id
-    request.status = Status.OPEN
-    request.helper_id = None
-    request.code_word = None
-    request.checkin_due_at = None
-    request.reminded_at = None
-    request.updated_at = now
-    # A request that opens again after its time gets a fresh day before it expires.
-    request.window_end_at = max(request.window_end_at, now + timedelta(days=1))
+    reopen(request, now)
     await session.flush()
     people = await matching_volunteers(
         session, category=request.category, wijk_id=request.wijk_id, now=now
@@ -295,6 +309,18 @@ async def confirm_still_needed(
     request.window_end_at = max(request.window_end_at, now + ask_after)
     request.updated_at = now
     return request
+
+
+def reopen(request: HelpRequest, now: datetime) -> None:
+    """Make a claimed request open again, without a helper."""
+    request.status = Status.OPEN
+    request.helper_id = None
+    request.code_word = None
+    request.checkin_due_at = None
+    request.reminded_at = None
+    request.updated_at = now
+    # A request that opens again after its time gets a fresh day before it expires.
+    request.window_end_at = max(request.window_end_at, now + timedelta(days=1))
 
 
 def close_request(request: HelpRequest, status: Status, reason: str, now: datetime) -> None:

@@ -187,6 +187,10 @@ class TooManyOpen(DomainError):
         self.limit = limit
 
 
+class TooManyTasks(DomainError):
+    """The volunteer already has as many accepted requests as they said they can handle."""
+
+
 class TooFast(DomainError):
     """The person posted too many requests in a day."""
 
@@ -212,6 +216,10 @@ class Event(enum.StrEnum):
     CHECKIN = "checkin"
     STILL_NEEDED = "still_needed"
     EXPIRED = "expired"
+    OFFER = "offer"  # a buurtassistent asks a volunteer to take it
+    OFFER_ACCEPTED = "offer_accepted"  # to the buurtassistent
+    OFFER_DECLINED = "offer_declined"  # to the buurtassistent
+    CLOSED_BY_ASSISTANT = "closed_by_assistant"  # to the requester
 
 
 @dataclass(frozen=True)
