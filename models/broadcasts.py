@@ -16,6 +16,7 @@ from sqlalchemy import update as sql_update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models.audit import record
 from models.base import Base, TimestampMixin
 from models.errors import NotAllowed, NotFound
 from models.groups import GroupLink
@@ -141,6 +142,10 @@ async def schedule(
     )  # fmt: skip
     session.add(broadcast)
     await session.flush()
+    await record(
+        session, "broadcast.schedule", actor_id=sender.id, wijk_id=wijk_id,
+        target=f"broadcast:{broadcast.id}", detail=audience.value, at=now,
+    )  # fmt: skip
     return broadcast
 
 
@@ -163,6 +168,9 @@ async def cancel(
     if result.rowcount != 1:
         raise NotAllowed("already started")
     await session.refresh(broadcast)
+    await record(
+        session, "broadcast.cancel", actor_id=person.id, target=f"broadcast:{broadcast.id}"
+    )
     return broadcast
 
 

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from models.audit import AuditEntry
 from models.broadcasts import Broadcast, Status
 from models.people import get_person
 from tests.conftest import ADMIN_ID, eventually
@@ -45,6 +46,9 @@ async def test_an_announcement_to_everyone_with_progress_and_report(
     assert blocked.blocked_bot  # marked: skipped next time
     assert item is not None
     assert item.status == Status.DONE
+    async with sessionmaker() as session:
+        audit = list(await session.scalars(select(AuditEntry.action)))
+    assert audit == ["broadcast.schedule"]
     assert sum(m.text.startswith("Koffie") for m in people[0].messages) == 1
 
     # Next time, the blocked person is not even counted.

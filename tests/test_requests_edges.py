@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from models.audit import AuditEntry
 from models.help_requests import HelpRequest, Status
 from models.outbox import OutboxMessage
 from models.people import Role
@@ -237,6 +238,9 @@ async def test_a_buurtassistent_files_a_request_for_a_resident_without_telegram(
     assert request is not None
     assert request.behalf_consent_at is not None
     assert request.requester_id is None
+    async with sessionmaker() as session:
+        audit = list(await session.scalars(select(AuditEntry.action)))
+    assert audit == ["request.on_behalf"]
     everything = group_texts(group)
     assert "Truus" not in everything
     assert "12345678" not in everything

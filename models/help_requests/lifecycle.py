@@ -14,6 +14,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.areas import Buurt, Wijk
+from models.audit import record
 from models.errors import NotAllowed, NotFound
 from models.help_requests.tables import (
     ACTIVE,
@@ -104,6 +105,11 @@ async def create_request(
     )
     session.add(request)
     await session.flush()
+    if on_behalf:
+        await record(
+            session, "request.on_behalf", actor_id=person.id, wijk_id=wijk.id,
+            target=f"request:{request.id}", at=now,
+        )  # fmt: skip
     outcome = Outcome(request, post_cards=True)
     outcome.notices += await _tell_volunteers(session, request, now)
     return outcome
