@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, Date, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin, utcnow
@@ -86,13 +86,20 @@ class HelpRequest(TimestampMixin, Base):
     """A request for help from a resident (or filed for one by a buurtassistent)."""
 
     __tablename__ = "help_request"
+    __table_args__ = (
+        # The dispatch queue: open (or stalled) requests of some wijken, most urgent first.
+        Index("ix_help_request_queue", "status", "wijk_id", "window_end_at"),
+        Index("ix_help_request_status_window", "status", "window_end_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     requester_id: Mapped[int | None] = mapped_column(
         ForeignKey("person.id", ondelete="SET NULL"), index=True
     )
     # Filed on behalf of a resident without Telegram: who filed it, and the resident's details.
-    filed_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
+    filed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("person.id", ondelete="SET NULL"), index=True
+    )
     behalf_name: Mapped[str | None] = mapped_column(String(64))
     behalf_phone: Mapped[str | None] = mapped_column(String(32))
     behalf_consent_at: Mapped[datetime | None]
