@@ -43,6 +43,7 @@ SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
+STATS = Command("stats", None, N_("cmd.stats"), roles=frozenset({Role.BUURTASSISTENT, Role.ADMIN}))
 
 # Only commands that exist go here; each feature adds its own when it lands.
 COMMANDS: tuple[Command, ...] = (
@@ -58,6 +59,7 @@ COMMANDS: tuple[Command, ...] = (
     CANCEL,
     LINK,
     BROADCAST,
+    STATS,
 )
 
 

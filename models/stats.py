@@ -11,9 +11,7 @@ time to acceptance is taken in Python, over the fetched durations of each group.
 
 from __future__ import annotations
 
-import csv
 import enum
-import io
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -58,21 +56,29 @@ def _midnight(day: date, tz: tzinfo) -> datetime:
 
 
 def span(period: Period, *, now: datetime, tz: tzinfo) -> Span:
-    """Turn a period into times: whole local days, months and years in the given time zone."""
+    """Turn a period into whole local days, months or years (in tz) that include today.
+
+    "This month" is the whole month, so an activity later this month counts in it; the future
+    holds no requests or deliveries, so for those it is the month up to now.
+    """
     today = now.astimezone(tz).date()
-    end = now
+    tomorrow = today + timedelta(days=1)
+    first_of_month = today.replace(day=1)
+    next_month = (first_of_month + timedelta(days=31)).replace(day=1)
     if period is Period.LAST_7_DAYS:
-        start = _midnight(today - timedelta(days=6), tz)
+        first, after = today - timedelta(days=6), tomorrow
     elif period is Period.LAST_30_DAYS:
-        start = _midnight(today - timedelta(days=29), tz)
+        first, after = today - timedelta(days=29), tomorrow
     elif period is Period.THIS_MONTH:
-        start = _midnight(today.replace(day=1), tz)
+        first, after = first_of_month, next_month
     elif period is Period.LAST_MONTH:
-        end = _midnight(today.replace(day=1), tz)
-        start = _midnight((today.replace(day=1) - timedelta(days=1)).replace(day=1), tz)
+        first, after = (first_of_month - timedelta(days=1)).replace(day=1), first_of_month
     else:
-        start = _midnight(today.replace(month=1, day=1), tz)
-    return Span(period, start, end)
+        first, after = (
+            today.replace(month=1, day=1),
+            today.replace(year=today.year + 1, month=1, day=1),
+        )
+    return Span(period, _midnight(first, tz), _midnight(after, tz))
 
 
 @dataclass
@@ -313,77 +319,6 @@ async def _count_announcements(
     for wijk_id, count in rows:
         if wijk_id in figures:
             figures[wijk_id].announcements += count
-
-
-CSV_COLUMNS = (
-    "period_start_utc",
-    "period_end_utc",
-    "wijk_code",
-    "wijk",
-    "category",
-    "requests",
-    "accepted",
-    "accepted_pct",
-    "median_minutes_to_accept",
-    "done",
-    "done_pct",
-    "expired",
-    "cancelled",
-    "feedback",
-    "feedback_avg_score",
-    "activities",
-    "rsvp_yes",
-    "rsvp_waiting",
-    "rsvp_maybe",
-    "rsvp_no",
-    "announcements_delivered",
-)
-# The category of a wijk's summary row, which also holds its activities and announcements.
-ALL = "*"
-
-
-def _number(value: float | None, digits: int = 1) -> str:
-    return "" if value is None else f"{value:.{digits}f}"
-
-
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f}"
-
-
-def _request_cells(figures: RequestFigures) -> list[object]:
-    return [
-        figures.requests,
-        figures.accepted,
-        _pct(figures.accepted_share),
-        _number(figures.median_minutes),
-        figures.done,
-        _pct(figures.done_share),
-        figures.expired,
-        figures.cancelled,
-        figures.feedback,
-        _number(figures.feedback_average, 2),
-    ]
-
-
-def to_csv(stats: Stats) -> bytes:
-    """Render the figures as UTF-8 CSV with BOM: one row per wijk and category, then the wijk.
-
-    Each wijk ends with a row of category "*": its requests of every category together, and
-    the figures that have no category (activities, answers, announcements).
-    """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
-    when = [stats.span.start.isoformat(), stats.span.end.isoformat()]
-    for wijk in stats.wijken:
-        place = [wijk.code, wijk.name]
-        for category in sorted(wijk.categories):
-            cells = _request_cells(wijk.categories[category])
-            writer.writerow([*when, *place, category, *cells, "", "", "", "", "", ""])
-        answers = [wijk.rsvp_yes, wijk.rsvp_waiting, wijk.rsvp_maybe, wijk.rsvp_no]
-        summary = [*_request_cells(wijk.requests), wijk.activities, *answers, wijk.announcements]
-        writer.writerow([*when, *place, ALL, *summary])
-    return out.getvalue().encode("utf-8-sig")
 
 
 def visible_wijken(roles: Roles) -> frozenset[int] | None:

@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models.areas import Wijk
 from models.people import Role, Roles
-from models.stats import ALL, CSV_COLUMNS, NO_WIJK, Period, compute, span, to_csv, visible_wijken
+from models.stats import NO_WIJK, Period, compute, span, visible_wijken
+from models.stats_csv import ALL, CSV_COLUMNS, to_csv
 from tests.stats_seed import CATEGORIES, SECRET, plain_requests, plain_wijk, seed_month
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -24,12 +25,14 @@ def test_periods_are_whole_local_days_months_and_years() -> None:
         when = span(period, now=NOW, tz=AMS)
         return when.start.astimezone(AMS).isoformat(), when.end.astimezone(AMS).isoformat()
 
-    assert local(Period.LAST_7_DAYS) == ("2026-11-19T00:00:00+01:00", "2026-11-25T10:00:00+01:00")
+    assert local(Period.LAST_7_DAYS) == ("2026-11-19T00:00:00+01:00", "2026-11-26T00:00:00+01:00")
     assert local(Period.LAST_30_DAYS)[0] == "2026-10-27T00:00:00+01:00"
-    assert local(Period.THIS_MONTH)[0] == "2026-11-01T00:00:00+01:00"
+    assert local(Period.THIS_MONTH) == ("2026-11-01T00:00:00+01:00", "2026-12-01T00:00:00+01:00")
     # October starts in summer time and ends in winter time.
     assert local(Period.LAST_MONTH) == ("2026-10-01T00:00:00+02:00", "2026-11-01T00:00:00+01:00")
-    assert local(Period.THIS_YEAR)[0] == "2026-01-01T00:00:00+01:00"
+    assert local(Period.THIS_YEAR) == ("2026-01-01T00:00:00+01:00", "2027-01-01T00:00:00+01:00")
+    december = span(Period.THIS_MONTH, now=datetime(2026, 12, 31, 12, tzinfo=UTC), tz=AMS)
+    assert december.end.astimezone(AMS).isoformat() == "2027-01-01T00:00:00+01:00"
     # Just after midnight in Amsterdam, it is still the day before in UTC.
     early = datetime(2026, 11, 30, 23, 30, tzinfo=UTC)
     assert span(Period.THIS_MONTH, now=early, tz=AMS).start == datetime(
