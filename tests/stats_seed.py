@@ -66,7 +66,8 @@ async def seed_month(
             description=f"{SECRET} {i}",
             when_kind="asap",
             window_start_at=created,
-            window_end_at=created + timedelta(days=1),
+            # Far ahead, so the running bot's follow-ups leave the seeded states alone.
+            window_end_at=now + timedelta(days=30),
             wijk_id=rng.choice(wijk_ids),
             status=status,
             claimed_at=claimed_at if accepted else None,
@@ -121,7 +122,7 @@ async def seed_month(
     for round_ in range(4):
         for chat_id, person_id in targets:
             sent_at = now - timedelta(minutes=rng.randint(1, 38 * 24 * 60))
-            status = rng.choice(["sent", "sent", "sent", "failed", "pending"])
+            status = rng.choice(["sent", "sent", "sent", "failed", "cancelled"])
             session.add(
                 OutboxMessage(
                     kind="text",

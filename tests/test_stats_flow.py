@@ -201,3 +201,49 @@ async def test_residents_and_forged_presses_are_refused(
     await eventually(nothing_exported)
     assert "stats" not in [name for name, _ in telegram.commands()]  # not in residents' menu
     assert telegram.rejected() == []
+
+
+async def test_many_wijken_still_fit_in_one_message(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    async with sessionmaker.begin() as session:
+        extra = []
+        for i in range(60):
+            wijk = Wijk(code=f"X{i:02d}", name=f"Wijk met een lange naam <{i:02d}> & co")
+            session.add(wijk)
+            await session.flush()
+            extra.append(wijk.id)
+        await seed_month(session, wijk_ids=extra, now=CLOCK_START)
+    message = await _figures(admin, telegram, "Dit jaar")
+    assert "zie het CSV-bestand" in message.text
+    assert len(message.text) <= 4096
+    assert "Wijk met een lange naam <00> & co" in message.text  # escaped on the way in
+    # Pressing the same period again changes nothing: Telegram says so, and the bot goes on.
+    answered = len(admin.answers)
+    await admin.press(message, "Dit jaar")
+    await telegram.wait_for(lambda: len(admin.answers) == answered + 1)
+    await admin.press(message, "📄 Cijfers (CSV)")
+    _, rows = await _document(admin)
+    summaries = [r for r in rows if r["category"] == "*" and r["wijk_code"].startswith("X")]
+    assert len(summaries) == 60
+    refused = [r.description or "" for r in telegram.rejected()]
+    assert len(refused) == 1
+    assert "not modified" in refused[0]
+
+
+async def test_in_a_group_stats_points_to_the_private_chat(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    group = telegram.add_group(title="Buurt", members=[admin])
+    await admin.send("/stats", chat=group)
+    reply = await group.next_message()
+    assert "Cijfers" not in reply.text
+    assert any(b.get("url") for row in reply.buttons for b in row)
+    # A forged press on that message in the group posts no figures there.
+    answered = len(admin.answers)
+    await admin.press_data(reply, "st:csv:year")
+    await telegram.wait_for(lambda: len(admin.answers) == answered + 1)
+    assert all(m.document is None for m in group.messages)
+    assert telegram.rejected() == []
