@@ -5,7 +5,10 @@ from __future__ import annotations
 import csv
 import io
 
-from models.stats import RequestFigures, Stats
+from models.stats import NO_WIJK, RequestFigures, Stats
+
+# How the row of what belongs to no wijk (people without a home wijk) is named.
+NO_WIJK_NAME = "(no wijk)"
 
 CSV_COLUMNS = (
     "period_start_utc",
@@ -68,7 +71,7 @@ def to_csv(stats: Stats) -> bytes:
     writer.writerow(CSV_COLUMNS)
     when = [stats.span.start.isoformat(), stats.span.end.isoformat()]
     for wijk in stats.wijken:
-        place = [wijk.code, wijk.name]
+        place = [wijk.code, wijk.name] if wijk.wijk_id != NO_WIJK else ["", NO_WIJK_NAME]
         for category in sorted(wijk.categories):
             cells = _request_cells(wijk.categories[category])
             writer.writerow([*when, *place, category, *cells, "", "", "", "", "", ""])

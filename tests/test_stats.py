@@ -10,9 +10,21 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.config import RequestsConfig
+from bot.i18n import translator
+from handlers.stats.render import render
 from models.areas import Wijk
 from models.people import Role, Roles
-from models.stats import NO_WIJK, Period, compute, span, visible_wijken
+from models.stats import (
+    NO_WIJK,
+    Period,
+    RequestFigures,
+    Stats,
+    WijkFigures,
+    compute,
+    span,
+    visible_wijken,
+)
 from models.stats_csv import ALL, CSV_COLUMNS, to_csv
 from tests.stats_seed import CATEGORIES, SECRET, plain_requests, plain_wijk, seed_month
 
@@ -147,3 +159,25 @@ async def test_one_wijk_only_and_the_csv(sessionmaker: async_sessionmaker[AsyncS
             assert row["median_minutes_to_accept"] == (
                 f"{figures.median_minutes:.1f}" if figures.median_minutes is not None else ""
             )
+
+
+def test_the_message_in_english_with_nothing_and_with_figures() -> None:
+    when = span(Period.THIS_MONTH, now=NOW, tz=AMS)
+    empty = Stats(when, [WijkFigures(1, "N", "North <1>")])
+    text = render(translator("en"), empty, AMS, RequestsConfig())
+    assert "<b>📊 Figures: This month</b>\n01-11-2026 to 30-11-2026" in text
+    assert "<b>North &lt;1&gt;</b>\nNo requests." in text
+
+    figures = RequestFigures(requests=4, accepted=3, done=2, expired=1, feedback=2)
+    figures.feedback_score_sum = 5
+    figures.accept_seconds = [60 * 30, 60 * 60 * 5, 60 * 60 * 72]
+    wijk = WijkFigures(1, "N", "North", categories={"vervoer": figures}, activities=1)
+    wijk.rsvp_yes, wijk.announcements = 3, 9
+    text = render(translator("en"), Stats(when, [wijk]), AMS, RequestsConfig())
+    assert "Requests: 4 · accepted 75% · done 50% · expired 1" in text
+    assert "Time until a helper accepts (median): 5 hours" in text
+    assert "Feedback: 2, on average 2.5 out of 3" in text
+    assert "Activities: 1 · coming 3 · waitlist 0 · maybe 0 · not coming 0" in text
+    assert "Announcements delivered: 9" in text
+    dutch = render(translator("nl"), Stats(when, [wijk]), AMS, RequestsConfig())
+    assert "gemiddeld 2,5 van de 3" in dutch

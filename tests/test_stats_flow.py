@@ -146,6 +146,7 @@ async def test_an_admin_sees_every_wijk_and_downloads_both_csvs(
     assert name == "cijfers-20261001-20261031.csv"
     assert {r["wijk_code"] for r in rows} == {"N", "Z", ""}
     assert any(r["wijk"] == "Zuid-Oost & <Meer>" for r in rows)  # plain text in a CSV
+    assert {r["wijk"] for r in rows if not r["wijk_code"]} == {"(no wijk)"}
     await _check_rows(rows, sessionmaker, wijken, Period.LAST_MONTH)
 
     # The assistant downloads too; then the admin gets this month's audit log.
