@@ -44,6 +44,7 @@ CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
 QUEUE = Command("wachtrij", "queue", N_("cmd.queue"), roles=frozenset({Role.BUURTASSISTENT}))
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
+STATS = Command("stats", None, N_("cmd.stats"), roles=frozenset({Role.BUURTASSISTENT, Role.ADMIN}))
 
 # Only commands that exist go here; each feature adds its own when it lands.
 COMMANDS: tuple[Command, ...] = (
@@ -60,6 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     QUEUE,
     LINK,
     BROADCAST,
+    STATS,
 )
 
 

@@ -13,7 +13,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, QUEUE, START, VOLUNTEER
+from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, QUEUE, START, STATS, VOLUNTEER
 from bot.context import BuurtContext
 from bot.persistence import DatabasePersistence
 from handlers import (
@@ -27,6 +27,7 @@ from handlers import (
     queue,
     queue_note,
     settings,
+    stats,
     subscriptions,
 )
 from handlers.activities import agenda
@@ -97,6 +98,10 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(agenda.press, pattern=ACTIVITY_BUTTONS))
     add(CallbackQueryHandler(agenda.next_page, pattern=r"^act:page:(\d{1,5})$"))
     add(CallbackQueryHandler(broadcast.cancel_planned, pattern=r"^bc:cancel:(\d{1,9})$"))
+    add(CommandHandler(STATS.names, stats.show_stats))
+    add(CallbackQueryHandler(stats.show_period, pattern=stats.SHOW_PATTERN))
+    add(CallbackQueryHandler(stats.send_csv, pattern=stats.CSV_PATTERN))
+    add(CallbackQueryHandler(stats.send_audit, pattern=stats.AUDIT_PATTERN))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))

@@ -70,12 +70,15 @@ async def entries(
     session: AsyncSession,
     *,
     since: datetime | None = None,
+    until: datetime | None = None,
     person_id: int | None = None,
 ) -> list[AuditEntry]:
-    """Return entries, oldest first; only those since a time, or about or by one person."""
+    """Return entries, oldest first; only those in [since, until), or about or by one person."""
     query = select(AuditEntry).order_by(AuditEntry.at, AuditEntry.id)
     if since is not None:
         query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
     if person_id is not None:
         query = query.where(
             (AuditEntry.actor_id == person_id) | (AuditEntry.subject_person_id == person_id)
