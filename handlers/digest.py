@@ -1,13 +1,13 @@
 """The buurtassistenten's daily overview: how the requests in their wijken stand.
 
-Sent once a day per person from escalation.digest_time (local time) on; the outbox row's
+Sent once a day per person at escalation.digest_time (local time); the outbox row's
 dedupe key (person and local date) is the record, so a restart sends none twice.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -27,6 +27,8 @@ from models.overview import Overview, overview
 from models.people import Person
 
 _LOGGER = logging.getLogger("buurtbot.digest")
+# The overview goes out at most this long after its time (a restart, a slow start).
+DIGEST_LATEST = timedelta(hours=4)
 
 
 def digest_key(person_id: int, day: date) -> str:
@@ -35,13 +37,21 @@ def digest_key(person_id: int, day: date) -> str:
 
 
 def digest_due(config: Config, now: datetime) -> date | None:
-    """Return the local date whose overview is due at now, or None (too early, or off)."""
+    """Return the local date whose overview is due at now, or None (not its time, or off).
+
+    Due from the digest time for a few hours: after a restart in that time it still goes out,
+    but a morning overview is not sent in the evening (nor to someone appointed then).
+    """
     if not config.escalation.digest_time:
         return None
-    local = now.astimezone(config.bot.tz)
-    if local.time() < time.fromisoformat(config.escalation.digest_time):
-        return None
-    return local.date()
+    tz = config.bot.tz
+    at = time.fromisoformat(config.escalation.digest_time)
+    today = now.astimezone(tz).date()
+    for day in (today, today - timedelta(days=1)):  # yesterday's, for a time late at night
+        start = datetime.combine(day, at, tzinfo=tz)
+        if start <= now < start + DIGEST_LATEST:
+            return day
+    return None
 
 
 async def _wijk_names(session: AsyncSession, wijk_ids: set[int]) -> str:

@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, aliased, mapped_column
 
 from models.areas import Wijk
 from models.base import Base, utcnow
@@ -118,7 +118,7 @@ async def due_steps(
             .order_by(start, HelpRequest.id)
             .limit(batch)
         )
-        for request, wijk in rows.tuples():
+        for request, wijk in rows:
             after = ladders.of(wijk.code).after(step)
             since = start_of(request, step)
             if after is not None and since <= now - after:
@@ -142,9 +142,8 @@ async def steps_taken(session: AsyncSession, request_id: int) -> list[str]:
 
 def _reachable(query: Select[tuple[Person]]) -> Select[tuple[Person]]:
     """Keep the people the bot can message and who are not blocked."""
-    blocked = exists().where(
-        RoleAssignment.person_id == Person.id, RoleAssignment.role == Role.BLOCKED
-    )
+    block = aliased(RoleAssignment)
+    blocked = exists().where(block.person_id == Person.id, block.role == Role.BLOCKED)
     return query.where(
         Person.started_at.is_not(None), Person.blocked_bot.is_(False), ~blocked
     ).distinct()
@@ -183,7 +182,7 @@ async def assistants_with_wijken(session: AsyncSession) -> list[tuple[Person, se
         ).order_by(Person.id)
     )
     found: dict[int, tuple[Person, set[int] | None]] = {}
-    for person, wijk_id in rows.tuples():
+    for person, wijk_id in rows:
         _, wijken = found.setdefault(person.id, (person, set()))
         if wijk_id is None or wijken is None:
             found[person.id] = (person, None)

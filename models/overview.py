@@ -59,7 +59,7 @@ async def overview(
                 HelpRequest.window_end_at <= now - shortest,
             )
         )
-        for end, code in rows.tuples():
+        for end, code in rows:
             after = ladders.of(code).after(Step.STALLED)
             result.stalled += after is not None and end <= now - after
     if oldest:
@@ -70,5 +70,5 @@ async def overview(
             .order_by(HelpRequest.created_at, HelpRequest.id)
             .limit(oldest)
         )
-        result.oldest = list(rows.tuples())
+        result.oldest = [(request, wijk) for request, wijk in rows]
     return result
