@@ -11,7 +11,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import ForeignKey, Select, String, UniqueConstraint, exists, select
+from sqlalchemy import ColumnElement, ForeignKey, Select, String, UniqueConstraint, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, aliased, mapped_column
 
@@ -78,6 +78,14 @@ class Ladders:
         hours = [d for d in (ladder.after(step) for ladder in self.all) if d is not None]
         return min(hours, default=None)
 
+    def applies(self, step: Step, code: ColumnElement[str]) -> ColumnElement[bool]:
+        """Return a condition on a wijk code: the step is on in that wijk."""
+        on = [c for c, ladder in self.by_wijk.items() if ladder.after(step) is not None]
+        off = [c for c, ladder in self.by_wijk.items() if ladder.after(step) is None]
+        if self.default.after(step) is None:
+            return code.in_(on)
+        return code.not_in(off)
+
     @property
     def all(self) -> list[Ladder]:
         """Return every ladder in use."""
@@ -100,7 +108,7 @@ def start_of(request: HelpRequest, step: Step) -> datetime:
 
 
 async def due_steps(
-    session: AsyncSession, *, now: datetime, ladders: Ladders, batch: int = 200
+    session: AsyncSession, *, now: datetime, ladders: Ladders, batch: int = 500
 ) -> list[Due]:
     """Return the steps due at now that were not taken before, oldest first."""
     due: list[Due] = []
@@ -111,13 +119,16 @@ async def due_steps(
         status = Status.CLAIMED if step is Step.STALLED else Status.OPEN
         start = HelpRequest.window_end_at if step is Step.STALLED else HelpRequest.created_at
         taken = exists().where(Escalation.request_id == HelpRequest.id, Escalation.step == step)
-        rows = await session.execute(
+        query = (
             select(HelpRequest, Wijk)
             .join(Wijk, Wijk.id == HelpRequest.wijk_id)
             .where(HelpRequest.status == status, start <= now - shortest, ~taken)
             .order_by(start, HelpRequest.id)
             .limit(batch)
         )
+        # Requests of wijken where the step is off would stay candidates for ever and could
+        # fill the batch: leave them out here.
+        rows = await session.execute(query.where(ladders.applies(step, Wijk.code)))
         for request, wijk in rows:
             after = ladders.of(wijk.code).after(step)
             since = start_of(request, step)
