@@ -94,7 +94,7 @@ def render(
             )
             lines.append(line)
             label = t("digest.open_button", number=request.id, age=age)
-            buttons.append([request_button(t, bot_username, request.id, label)])
+            buttons.append([request_button(bot_username, request.id, label)])
         parts.append("\n".join(lines))
     else:
         parts.append(t("digest.nothing_open"))

@@ -73,7 +73,7 @@ def duration_text(t: Translator, delta: timedelta) -> Html:
     return t("duration.days", count=hours // 24)
 
 
-def request_button(t: Translator, bot_username: str, request_id: int, label: str) -> Any:
+def request_button(bot_username: str, request_id: int, label: str) -> InlineKeyboardButton:
     """Return a button that opens the request in the private chat (/start req_<n>)."""
     return InlineKeyboardButton(label, url=deep_link(bot_username, f"req_{request_id}"))
 
@@ -91,20 +91,21 @@ def render(
         age=duration_text(t, now - due.since),
     )
     label = t("escalation.open_button", number=request.id)
-    markup = InlineKeyboardMarkup([[request_button(t, bot_username, request.id, label)]])
+    markup = InlineKeyboardMarkup([[request_button(bot_username, request.id, label)]])
     return text, markup.to_dict()
 
 
 async def recipients(session: AsyncSession, due: Due) -> list[Person]:
     """Return who a step tells: the wijk's buurtassistenten, or the admins."""
     request = due.request
-    if due.step is Step.ADMINS:
-        people = await admins(session)
-    else:
-        # A wijk without a buurtassistent still has someone who hears of it.
-        people = await assistants_of(session, request.wijk_id) or await admins(session)
     # The resident and the helper are not asked to chase themselves.
-    return [p for p in people if p.id not in (request.requester_id, request.helper_id)]
+    involved = (request.requester_id, request.helper_id)
+    if due.step is not Step.ADMINS:
+        people = [p for p in await assistants_of(session, request.wijk_id) if p.id not in involved]
+        if people:
+            return people
+    # The admins; also for a wijk without a buurtassistent, so someone hears of it.
+    return [p for p in await admins(session) if p.id not in involved]
 
 
 async def escalate(
