@@ -106,6 +106,36 @@ class ActivitiesConfig:
 
 
 @dataclass(frozen=True)
+class EscalationSteps:
+    """When a request climbs the ladder, in hours; 0 turns a step off."""
+
+    # An open request without a helper this long after it was posted: tell the buurtassistenten.
+    notify_buurtassistent_after_hours: int = 4
+    # Still without a helper this long after it was posted: tell the admins.
+    notify_admins_after_hours: int = 24
+    # Accepted but not reported done this long after its time window ended: tell them again.
+    stalled_after_hours: int = 24
+
+
+@dataclass(frozen=True)
+class EscalationConfig(EscalationSteps):
+    # The buurtassistenten's daily overview, local time "HH:MM"; "" for none.
+    digest_time: str = "08:00"
+    # Other hours for some wijken, keyed by wijk code: [escalation.wijk.<code>].
+    wijk: dict[str, EscalationSteps] = field(default_factory=dict)
+
+    def steps_for(self, wijk_code: str | None) -> EscalationSteps:
+        """Return the ladder of one wijk: its own hours, else the default ones."""
+        if wijk_code is not None and wijk_code in self.wijk:
+            return self.wijk[wijk_code]
+        return EscalationSteps(
+            self.notify_buurtassistent_after_hours,
+            self.notify_admins_after_hours,
+            self.stalled_after_hours,
+        )
+
+
+@dataclass(frozen=True)
 class InfopointsConfig:
     # The PDOK Locatieserver (the free Dutch national geocoder), for `infopoints geocode`.
     geocoder_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
@@ -130,6 +160,7 @@ class Config:
     infopoints: InfopointsConfig = field(default_factory=InfopointsConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     activities: ActivitiesConfig = field(default_factory=ActivitiesConfig)
+    escalation: EscalationConfig = field(default_factory=EscalationConfig)
     source: str = "(built-in defaults)"
 
 
@@ -144,6 +175,7 @@ _SECTIONS: dict[str, type] = {
     "infopoints": InfopointsConfig,
     "delivery": DeliveryConfig,
     "activities": ActivitiesConfig,
+    "escalation": EscalationConfig,
 }
 
 
@@ -182,7 +214,10 @@ def load_config(path: Path | None, env: dict[str, str] | None = None) -> Config:
             )
         if not isinstance(value, dict):
             raise ConfigError(f"{where}: [{key}] must be a table")
-        sections[key] = _build_section(where, key, _SECTIONS[key], value)
+        if key == "escalation":
+            sections[key] = _build_escalation(where, value)
+        else:
+            sections[key] = _build_section(where, key, _SECTIONS[key], value)
 
     config = Config(source=where, **sections)
     config = _apply_env(config, env)
@@ -201,6 +236,27 @@ def _build_section(where: str, name: str, cls: type, values: dict[str, Any]) -> 
         expected = getattr(defaults, key)
         kwargs[key] = _coerce(where, f"{name}.{key}", value, expected)
     return cls(**kwargs)
+
+
+def _build_escalation(where: str, values: dict[str, Any]) -> EscalationConfig:
+    """Build [escalation] and its per-wijk tables, which start from the section's hours."""
+    values = dict(values)
+    overrides = values.pop("wijk", {})
+    if not isinstance(overrides, dict) or not all(isinstance(v, dict) for v in overrides.values()):
+        raise ConfigError(
+            f"{where}: escalation.wijk must hold tables, e.g. [escalation.wijk.N] with "
+            "notify_buurtassistent_after_hours = 2"
+        )
+    base: EscalationConfig = _build_section(where, "escalation", EscalationConfig, values)
+    steps: dict[str, EscalationSteps] = {}
+    for code, table in overrides.items():
+        name = f"escalation.wijk.{code}"
+        own = _build_section(where, name, EscalationSteps, table)
+        # Keys a wijk leaves out keep the section's value, not the built-in default.
+        steps[str(code)] = replace(
+            base.steps_for(None), **{key: getattr(own, key) for key in table}
+        )
+    return replace(base, wijk=steps)
 
 
 def _coerce(where: str, key: str, value: Any, expected: Any) -> Any:
@@ -316,6 +372,7 @@ def _validate(config: Config, where: str) -> None:
             f"{where}: infopoints.geocoder_url = {config.infopoints.geocoder_url!r} is not valid; "
             "expected an http(s) URL"
         )
+    _validate_escalation(config.escalation, where)
     if not config.organisation.name.strip():
         raise ConfigError(f"{where}: organisation.name must not be empty")
 
@@ -326,6 +383,27 @@ def _redact_url(url: str) -> str:
 
 
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")
+
+
+_TIME_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
+
+
+def _validate_escalation(escalation: EscalationConfig, where: str) -> None:
+    """Check the escalation ladder and the digest time."""
+    ladders = {"escalation": escalation.steps_for(None)}
+    ladders |= {f"escalation.wijk.{code}": steps for code, steps in escalation.wijk.items()}
+    for name, steps in ladders.items():
+        for key in EscalationSteps.__dataclass_fields__:
+            if not 0 <= getattr(steps, key) <= 24 * 60:
+                raise ConfigError(
+                    f"{where}: {name}.{key} = {getattr(steps, key)} is not valid; "
+                    "expected 0 (off) to 1440 hours"
+                )
+    if escalation.digest_time and not _TIME_RE.match(escalation.digest_time):
+        raise ConfigError(
+            f"{where}: escalation.digest_time = {escalation.digest_time!r} is not valid; "
+            "expected HH:MM, e.g. '08:00', or '' for none"
+        )
 
 
 def _validate_requests(requests: RequestsConfig, where: str) -> None:

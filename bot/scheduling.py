@@ -11,6 +11,8 @@ from bot.config import Config
 from bot.context import BuurtContext
 from handlers.activities.agenda import run_reminders
 from handlers.broadcast import run_broadcasts
+from handlers.digest import run_digests
+from handlers.escalation import run_escalations
 from handlers.requests.notify import queue_outcome
 from models.help_requests import FollowupTimes, run_due
 
@@ -19,6 +21,8 @@ _LOGGER = logging.getLogger("buurtbot.scheduling")
 FOLLOWUPS_JOB = "followups"
 BROADCASTS_JOB = "broadcasts"
 REMINDERS_JOB = "activity-reminders"
+ESCALATIONS_JOB = "escalations"
+DIGESTS_JOB = "assistant-digests"
 
 
 def followup_times(config: Config) -> FollowupTimes:
@@ -64,4 +68,16 @@ def schedule_jobs(application: Application, config: Config) -> None:
         interval=config.requests.followup_interval_seconds,
         first=1,
         name=FOLLOWUPS_JOB,
+    )
+    application.job_queue.run_repeating(
+        run_escalations,
+        interval=config.requests.followup_interval_seconds,
+        first=1,
+        name=ESCALATIONS_JOB,
+    )
+    application.job_queue.run_repeating(
+        run_digests,
+        interval=config.requests.followup_interval_seconds,
+        first=1,
+        name=DIGESTS_JOB,
     )

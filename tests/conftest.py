@@ -26,6 +26,7 @@ from bot.config import (
     BotConfig,
     Config,
     DatabaseConfig,
+    EscalationConfig,
     OrganisationConfig,
     RequestsConfig,
     TelegramConfig,
@@ -153,6 +154,8 @@ def config(db_url: str, telegram: FakeTelegram, area_files: tuple[Path, Path]) -
         bot=BotConfig(admins=(ADMIN_ID,), max_retries=2),
         areas=AreasConfig(file=str(wijken), buurten_file=str(buurten)),
         requests=RequestsConfig(followup_interval_seconds=1),
+        # The clock starts at 10:00, past the usual digest time: no overview unless a test asks.
+        escalation=EscalationConfig(digest_time=""),
         organisation=OrganisationConfig(
             name="Buurtnetwerk Test", contact_email="hallo@example.org"
         ),

@@ -73,6 +73,14 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[requests]\ncategories = ['fietsen']", "'fietsen' is not a known category"),
         ("[requests]\ncategories = []", "expected a non-empty list of texts"),
         ("[requests]\ndescription_min = 600", "requests.description_min/max = 600/500"),
+        ("[escalation]\ndigest_time = '8 uur'", "escalation.digest_time = '8 uur' is not valid"),
+        ("[escalation]\nstalled_after_hours = -1", "escalation.stalled_after_hours = -1"),
+        ("[escalation.wijk.N]\nnotify_after = 2", "unknown key escalation.wijk.N.notify_after"),
+        ("[escalation]\nwijk = 3", "escalation.wijk must hold tables"),
+        (
+            "[escalation.wijk.N]\nnotify_admins_after_hours = 99999",
+            "escalation.wijk.N.notify_admins_after_hours = 99999 is not valid",
+        ),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(
@@ -113,3 +121,18 @@ def test_custom_categories_have_both_labels(tmp_path: Path) -> None:
     assert [c.slug for c in found] == ["boodschappen", "c-tuin-erf"]
     assert found[1].label(translator("nl")) == "Tuin &amp; erf"
     assert found[1].label(translator("en")) == "Garden"
+
+
+def test_escalation_hours_per_wijk_start_from_the_section(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[escalation]\nnotify_admins_after_hours = 12\ndigest_time = ''\n"
+        "[escalation.wijk.N]\nnotify_buurtassistent_after_hours = 2\n"
+        "[escalation.wijk.'WK 01']\nstalled_after_hours = 0\n",
+    )
+    escalation = load_config(path, env={}).escalation
+    assert escalation.digest_time == ""
+    noord, other, rest = (escalation.steps_for(c) for c in ("N", "WK 01", "Z"))
+    assert (noord.notify_buurtassistent_after_hours, noord.notify_admins_after_hours) == (2, 12)
+    assert (other.stalled_after_hours, other.notify_admins_after_hours) == (0, 12)
+    assert (rest.notify_buurtassistent_after_hours, rest.notify_admins_after_hours) == (4, 12)

@@ -236,11 +236,15 @@ async def still_relevant(session: AsyncSession, message: OutboxMessage) -> bool:
     helper by morning; then it must not go out (an introduction carries contact details).
     """
     event = message.payload.get("event")
-    if message.request_id is None or event is None:
+    # An escalation names the state it is about ("open", "claimed").
+    wanted = message.payload.get("while")
+    if message.request_id is None or (event is None and wanted is None):
         return True
     request = await session.get(HelpRequest, message.request_id)
     if request is None:
         return False
+    if wanted is not None:
+        return request.status == wanted
     if event in _WHILE_OPEN:
         return request.status == RequestStatus.OPEN
     if event in _WHILE_ACTIVE:
