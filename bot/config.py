@@ -81,8 +81,6 @@ class RequestsConfig:
     max_per_day: int = 5
     expire_grace_hours: int = 24
     still_needed_after_hours: int = 48
-    # An accepted request counts as stalled this long after its time window ended.
-    stalled_after_hours: int = 24
     remind_before_minutes: int = 60
     quiet_hours: str = "22:00-08:00"
     followup_interval_seconds: int = 60

@@ -105,7 +105,7 @@ async def show_queue(update: Update, context: BuurtContext) -> None:
         await send(update.effective_chat, context, t(key))
         return
     now = context.now()
-    stalled_after = timedelta(hours=context.config.requests.stalled_after_hours)
+    stalled_after = timedelta(hours=context.config.escalation.stalled_after_hours)
     async with context.session() as session:
         found = await queue(session, wijken, now=now, stalled_after=stalled_after)
         messages: Messages = []

@@ -1,7 +1,7 @@
 """request escalations
 
 Revision ID: 0013
-Revises: 0008
+Revises: 0017
 Create Date: 2026-11-27 12:31:16.084507
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013"
-down_revision: str | None = "0008"
+down_revision: str | None = "0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
