@@ -23,7 +23,7 @@ from handlers.common import (
     send,
 )
 from handlers.onboarding import send_all
-from handlers.requests.actions import error_text
+from handlers.requests.errors import error_text
 from handlers.requests.notify import first_name, queue_outcome
 from handlers.requests.render import card_text, facts_of
 from handlers.wijk_picker import Messages

@@ -18,7 +18,7 @@ from bot.commands import CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_
 from handlers.common import end_flow, identify, per_person_flows, send
-from handlers.requests.actions import error_text
+from handlers.requests.errors import error_text
 from models.errors import DomainError
 from models.help_requests import get_request
 from models.help_requests.dispatch import NOTE_MAX, add_note, require_assistant

@@ -280,3 +280,23 @@ async def _edited(message: SentMessage, fragment: str) -> bool:
     """Tell whether the message, as edited in place, shows the fragment (text or buttons)."""
     labels = " ".join(b.get("text", "") for row in message.buttons for b in row)
     return fragment in (message.text or "") or fragment in labels
+
+
+async def test_a_request_link_gives_its_buurtassistent_the_queue_actions(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    sara = await onboarded(telegram, "Sara")
+    zoe = await onboarded(telegram, "Zoë", wijk="Zuid-Oost & <Meer>")
+    await assistant_of(sessionmaker, sara, "N")
+    await assistant_of(sessionmaker, zoe, "Z")
+    ann = await onboarded(telegram, "Ann")
+    number = await ask(ann, "Wie kan morgen boodschappen doen bij de supermarkt?")
+    await sara.send(f"/start req_{number}")
+    view = await sara.next_message()
+    assert "Wacht al" in view.text
+    assert "👤 Toewijzen" in [b["text"] for row in view.buttons for b in row]
+    # Another wijk's buurtassistent sees the request as any neighbour does.
+    await zoe.send(f"/start req_{number}")
+    view = await zoe.next_message()
+    assert "Wacht al" not in view.text
+    assert [b["text"] for row in view.buttons for b in row] == ["🤝 Ik help"]

@@ -15,18 +15,17 @@ from bot.i18n import N_, Html, Translator
 from handlers.common import Caller, close_buttons, guess_translator, identify, is_private
 from handlers.keyboards import deep_link
 from handlers.onboarding import send_all, start
+from handlers.queue import item_buttons, item_text
+from handlers.requests.errors import error_text
 from handlers.requests.notify import queue_outcome
 from handlers.requests.render import card_text, facts_of
 from handlers.wijk_picker import Messages
-from models.errors import DomainError, NotAllowed, NotFound
+from models.errors import DomainError, NotFound
 from models.help_requests import (
-    AlreadyClaimed,
+    ACTIVE,
     HelpRequest,
-    NotOpen,
     Outcome,
-    OwnRequest,
     Status,
-    TooManyTasks,
     cancel_request,
     claim_request,
     complete_request,
@@ -36,24 +35,7 @@ from models.help_requests import (
     requests_of,
     withdraw_help,
 )
-from models.people import Person, onboarding_step
-
-ERROR_KEYS: dict[type[DomainError], str] = {
-    AlreadyClaimed: N_("request.already_claimed"),
-    OwnRequest: N_("request.own"),
-    NotOpen: N_("request.not_open"),
-    NotAllowed: N_("request.not_allowed"),
-    NotFound: N_("error.not_found"),
-    TooManyTasks: N_("request.too_many_tasks"),
-}
-
-
-def error_text(t: Translator, error: DomainError) -> str:
-    """Turn a refusal from the domain into a short, kind answer."""
-    for kind, key in ERROR_KEYS.items():
-        if isinstance(error, kind):
-            return t(key)
-    return t("request.not_allowed")
+from models.people import Person, Role, onboarding_step, roles_of
 
 
 def actions_for(t: Translator, request: HelpRequest, person: Person) -> InlineKeyboardMarkup | None:
@@ -123,7 +105,13 @@ async def open_from_link(update: Update, context: BuurtContext) -> None:
         else:
             try:
                 request = await get_request(session, request_id)
-                described = await describe(caller, context, request, session)
+                roles = await roles_of(session, caller.person)
+                if roles.has(Role.BUURTASSISTENT, request.wijk_id) and request.status in ACTIVE:
+                    # From an escalation: the buurtassistent gets the queue's view and actions.
+                    text = await item_text(session, context, caller.t, request, context.now())
+                    described = (text, item_buttons(caller.t, request))
+                else:
+                    described = await describe(caller, context, request, session)
             except NotFound:
                 described = (caller.t("error.not_found"), None)
     if described is None:
