@@ -1,0 +1,272 @@
+"""Throughput and latency of a realistic mix, next to a bare python-telegram-bot echo bot.
+
+A script, not a test: it prints figures and asserts nothing. --people simulated residents at once
+(rate limiter off, the fake's flood control off) each go through onboarding, look up the nearest
+information point by sharing a location, open /agenda, and either ask for help (/vraag: four taps
+and a sentence) or accept someone's request in the wijk group. It prints updates per second and
+p50/p95/p99 latency from the moment the fake queued an update to the bot's first answer to that
+person. In the same run, the same number of people send the same number of texts, one at a time
+each, to an echo bot on the same fake; the ratio Buurtbot/echo is the figure that travels.
+
+    .venv/bin/python bench/throughput.py [--people 60] [--rounds 2] [--database-url ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_updates import (  # noqa: E402
+    BotFactory,
+    Databases,
+    FakeThread,
+    buurtbot_config,
+    echo_bot,
+    percentile,
+    running,
+)
+from sqlalchemy import select  # noqa: E402
+
+from bot.app import build_application  # noqa: E402
+from bot.config import BotConfig  # noqa: E402
+from models.areas import Wijk  # noqa: E402
+from models.db import create_engine, create_sessionmaker  # noqa: E402
+from models.groups import link_group  # noqa: E402
+from models.infopoints import InfoPoint  # noqa: E402
+from tests.areas import INSIDE_NOORD_EAST, write_area_files  # noqa: E402
+from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser  # noqa: E402
+from tests.people import onboarded  # noqa: E402
+from tests.test_requests_flow import ask  # noqa: E402
+
+
+@dataclass(frozen=True)
+class Run:
+    name: str
+    updates: int
+    wall: float
+    latencies: list[float]
+
+    @property
+    def rate(self) -> float:
+        """Return updates per second."""
+        return self.updates / self.wall
+
+
+class Stopwatch:
+    """Note when the fake queues each person's update, to pair it with the bot's answer."""
+
+    def __init__(self, fake: FakeTelegram) -> None:
+        self.fake = fake
+        self.queued: list[tuple[int, float]] = []  # (person id, time.monotonic())
+        world = fake.world
+        original = world.enqueue_update
+
+        def enqueue(kind: str, payload: dict[str, Any]) -> bool:
+            sender = payload.get("from", {}).get("id")
+            if sender is not None:
+                self.queued.append((sender, time.monotonic()))
+            return original(kind, payload)
+
+        world.enqueue_update = enqueue  # type: ignore[method-assign]
+
+    def latencies(self, since: int) -> list[float]:
+        """Return, per update queued since index since, the time to the bot's first answer."""
+        answers: dict[int, list[float]] = {}
+        queries = self.fake.world.callback_queries
+        for request in self.fake.requests:
+            if not request.ok:
+                continue
+            if request.method == "answerCallbackQuery":
+                record = queries.get(request.params.get("callback_query_id", ""))
+                person = record.user_id if record else None
+            else:
+                chat = request.params.get("chat_id")
+                person = int(chat) if chat is not None and int(chat) > 0 else None
+            if person is not None:
+                answers.setdefault(person, []).append(request.at)
+        found = []
+        for person, at in self.queued[since:]:
+            later = [a for a in answers.get(person, []) if a >= at]
+            if later:
+                found.append(min(later) - at)
+        return found
+
+
+async def resident(
+    fake: FakeTelegram, group: FakeGroup, number: int, cards: asyncio.Queue[int]
+) -> None:
+    """One person's visit: onboarding, nearest information point, agenda, ask or accept."""
+    user = await onboarded(fake, f"Buur{number}")
+    group.add_member(user)
+    await user.send("/infopunt")
+    await user.next_message()
+    await user.next_message()
+    await user.share_location(*INSIDE_NOORD_EAST)
+    await user.next_message()  # "nearest to you" (the points follow)
+    await drain(user)
+    await user.send("/agenda")
+    await user.next_message()
+    await drain(user)
+    if number % 2 == 0:
+        await ask(user, f"Wie kan morgen boodschappen doen bij de supermarkt? ({number})")
+        await cards.put(number)
+    else:
+        await cards.get()
+        card = next(
+            m
+            for m in reversed(group.messages)
+            if any(b.get("callback_data", "").startswith("req:claim") for row in m.buttons for b in row)
+        ) if any(group.messages) else None
+        if card is not None:
+            await user.press(card, "🤝 Ik help")
+            await drain(user)
+
+
+async def drain(user: FakeUser, quiet: float = 0.05) -> None:
+    """Wait until the bot has said what it had to say to this person."""
+    while True:
+        try:
+            await user.next_message(timeout=quiet)
+        except AssertionError:
+            return
+
+
+async def mix(fake: FakeTelegram, people: int) -> tuple[int, float, int]:
+    """Run the residents at once; return updates queued, wall seconds and the watch's mark."""
+    group = fake.add_group(title="Buurtgroep Noord", members=[])
+    watch = getattr(fake, "_watch", None) or Stopwatch(fake)
+    fake._watch = watch  # type: ignore[attr-defined]
+    mark = len(watch.queued)
+    cards: asyncio.Queue[int] = asyncio.Queue()
+    start = time.perf_counter()
+    await asyncio.gather(*(resident(fake, group, i, cards) for i in range(people)))
+    return len(watch.queued) - mark, time.perf_counter() - start, mark
+
+
+async def echo_load(fake: FakeTelegram, people: int, per_person: int) -> tuple[int, float, int]:
+    """Let people send texts one at a time each, waiting for each echo; like mix()."""
+    watch = Stopwatch(fake)
+    fake._watch = watch  # type: ignore[attr-defined]
+    users = [fake.add_user(f"Echo{i}", language_code="nl") for i in range(people)]
+
+    async def person(user: FakeUser) -> None:
+        for n in range(per_person):
+            await user.send(f"hallo {n}")
+            await user.next_message()
+
+    start = time.perf_counter()
+    await asyncio.gather(*(person(u) for u in users))
+    return len(watch.queued), time.perf_counter() - start, 0
+
+
+async def link_the_group(url: str, fake: FakeTelegram) -> None:
+    """Link the wijk group of Noord and add three information points near the residents."""
+    engine = create_engine(url)
+    async with create_sessionmaker(engine).begin() as session:
+        noord = await session.scalar(select(Wijk).where(Wijk.code == "N"))
+        assert noord is not None
+        group = next(iter(fake.world.groups.values()))
+        await link_group(session, chat_id=group.id, thread_id=None, wijk_id=noord.id,
+                         title=group.title, linked_by_id=None)  # fmt: skip
+        for i in range(3):
+            session.add(
+                InfoPoint(key=f"p{i}", name=f"Buurthuis {i}", kind="buurthuis", services=[],
+                          latitude=52.15 + i * 0.001, longitude=5.08, wijk_id=noord.id)
+            )  # fmt: skip
+    await engine.dispose()
+
+
+async def measure(name: str, build: BotFactory, load: Any) -> Run:
+    """Start a bot against a fresh fake, run the load and collect the figures."""
+    async with FakeThread(flood_control=False) as thread:
+        fake = thread.fake
+        app, prepare = await build(fake)
+        async with running(app):
+            await prepare([])
+            updates, wall, mark = await thread.run(load(fake))
+            latencies = await thread.run(_latencies(fake, mark))
+    return Run(name, updates, wall, latencies)
+
+
+async def _latencies(fake: FakeTelegram, mark: int) -> list[float]:
+    return fake._watch.latencies(mark)  # type: ignore[attr-defined]
+
+
+def report(run: Run) -> None:
+    """Print one run's line."""
+    ms = [1000 * x for x in run.latencies]
+    print(f"{run.name:14} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
+          f"{percentile(ms, 0.5):7.1f} {percentile(ms, 0.95):7.1f} {percentile(ms, 0.99):7.1f}")  # fmt: skip
+
+
+async def main(args: argparse.Namespace) -> None:
+    """Alternate Buurtbot and echo runs and print the ratio."""
+    with tempfile.TemporaryDirectory(prefix="buurtbot-throughput-") as tmp:
+        folder = Path(tmp)
+        areas = write_area_files(folder)
+        databases = Databases(folder, args.database_url)
+
+        async def buurtbot(fake: FakeTelegram) -> tuple[Any, Any]:
+            url = await databases.fresh()
+            app = build_application(buurtbot_config(fake, url, areas, BotConfig(rate_limiter=False)))
+
+            async def prepare(_users: list[FakeUser]) -> None:
+                fake.add_group(title="Buurtgroep Noord", members=[])
+                await link_the_group(url, fake)
+
+            return app, prepare
+
+        async def buurtbot_mix(fake: FakeTelegram) -> tuple[int, float, int]:
+            return await mix_in_linked_group(fake, args.people)
+
+        where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
+        print(f"{args.people} residents at once, realistic mix, limiter off, {where}")
+        print(f"{'':14} {'updates':>7} {'wall s':>7} {'upd/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+        pairs = []
+        try:
+            for number in range(1, args.rounds + 1):
+                ours = await measure(f"buurtbot #{number}", buurtbot, buurtbot_mix)
+                per_person = max(1, round(ours.updates / args.people))
+
+                async def echo_run(fake: FakeTelegram, n: int = per_person) -> tuple[int, float, int]:
+                    return await echo_load(fake, args.people, n)
+
+                theirs = await measure(f"echo #{number}", echo_bot, echo_run)
+                report(ours)
+                report(theirs)
+                pairs.append((ours, theirs))
+        finally:
+            await databases.close()
+        ratio = statistics.median(o.rate / e.rate for o, e in pairs)
+        print(f"ratio buurtbot/echo, updates/s (median of {len(pairs)}): {ratio:.2f}x")
+
+
+async def mix_in_linked_group(fake: FakeTelegram, people: int) -> tuple[int, float, int]:
+    """Run mix() in the group that prepare() linked."""
+    group = next(iter(fake.world.groups.values()))
+    watch = Stopwatch(fake)
+    fake._watch = watch  # type: ignore[attr-defined]
+    cards: asyncio.Queue[int] = asyncio.Queue()
+    start = time.perf_counter()
+    await asyncio.gather(*(resident(fake, group, i, cards) for i in range(people)))
+    return len(watch.queued), time.perf_counter() - start, 0
+
+
+if __name__ == "__main__":
+    logging.basicConfig(level=logging.WARNING)
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--people", type=int, default=60)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--database-url", default=None)
+    asyncio.run(main(parser.parse_args()))
