@@ -50,6 +50,7 @@ class Activity(TimestampMixin, Base):
     wijk_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     theme: Mapped[str] = mapped_column(String(40))
     capacity: Mapped[int | None]
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))  # Telegram's file_id
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12), default=Status.PROPOSED, index=True)
 

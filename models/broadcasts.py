@@ -34,6 +34,11 @@ class Audience(enum.StrEnum):
     THEME = "theme"  # people who want to hear about activities with this theme
 
 
+class Media(enum.StrEnum):
+    PHOTO = "photo"
+    DOCUMENT = "document"
+
+
 class Status(enum.StrEnum):
     SCHEDULED = "scheduled"
     SENDING = "sending"
@@ -48,7 +53,10 @@ class Broadcast(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)  # HTML, already escaped
+    text: Mapped[str] = mapped_column(Text)  # HTML, already escaped; the caption with media
+    # A photo or a file sent along, by its Telegram file_id (None: text only).
+    media_kind: Mapped[str | None] = mapped_column(String(10))
+    file_id: Mapped[str | None] = mapped_column(String(200))
     audience: Mapped[str] = mapped_column(String(20))
     wijk_id: Mapped[int | None] = mapped_column(ForeignKey("wijk.id", ondelete="SET NULL"))
     theme: Mapped[str | None] = mapped_column(String(40))
