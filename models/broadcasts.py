@@ -34,11 +34,6 @@ class Audience(enum.StrEnum):
     THEME = "theme"  # people who want to hear about activities with this theme
 
 
-class Media(enum.StrEnum):
-    PHOTO = "photo"
-    DOCUMENT = "document"
-
-
 class Status(enum.StrEnum):
     SCHEDULED = "scheduled"
     SENDING = "sending"
@@ -140,10 +135,13 @@ async def schedule(
     send_at: datetime,
     report_chat_id: int,
     now: datetime,
+    media_kind: str | None = None,
+    file_id: str | None = None,
 ) -> Broadcast:
-    """Store an announcement to go out at send_at (now or later)."""
+    """Store an announcement (with a photo or file, by file_id) to go out at send_at."""
     broadcast = Broadcast(
         sender_id=sender.id, text=text, audience=audience.value, wijk_id=wijk_id, theme=theme,
+        media_kind=media_kind, file_id=file_id if media_kind else None,
         send_at=max(send_at, now), status=Status.SCHEDULED, report_chat_id=report_chat_id,
         created_at=now, updated_at=now,
     )  # fmt: skip
@@ -198,11 +196,14 @@ async def start_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
         people = await recipients(
             session, Audience(broadcast.audience), broadcast.wijk_id, broadcast.theme
         )
+        payload: dict[str, str] = {"text": broadcast.text}
+        if broadcast.media_kind and broadcast.file_id:
+            payload[broadcast.media_kind] = broadcast.file_id  # {"photo": file_id}
         rows = [
             {
                 "kind": Kind.TEXT.value, "chat_id": r.chat_id, "thread_id": r.thread_id,
                 "person_id": r.person_id, "broadcast_id": broadcast.id,
-                "payload": {"text": broadcast.text}, "status": Delivery.PENDING.value,
+                "payload": payload, "status": Delivery.PENDING.value,
                 "due_at": now, "created_at": now, "attempts": 0,
                 "dedupe_key": f"bc:{broadcast.id}:{r.chat_id}:{r.thread_id}",
             }
