@@ -174,8 +174,11 @@ async def press(update: Update, context: BuurtContext) -> None:
         await session.flush()
         chosen = choices(caller.person, sub, context.config.requests.quiet_hours)
         now, tz = context.now(), context.config.bot.tz
-        await retime_digest(session, caller.person, chosen, now, tz)
-    await query.answer(_quiet_note(caller.t, chosen, now, tz))
+        note = None
+        if parts[0] in ("mode", "hour", "quiet"):  # when it goes out changed
+            await retime_digest(session, caller.person, chosen, now, tz)
+            note = _quiet_note(caller.t, chosen, now, tz)
+    await query.answer(note)
     await query.edit_message_reply_markup(
         reply_markup=keyboard(caller.t, chosen, wijken, show_wijken=show_wijken)
     )
