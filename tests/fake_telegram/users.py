@@ -8,11 +8,10 @@ from urllib.parse import parse_qs, urlparse
 
 from .chats import ChatCursor, text_entities
 from .errors import forbidden
-from .html import utf16_len
 from .inline_actions import post_inline_result, send_inline_query
 from .limits import check_start_payload
+from .media import MediaSending
 from .models import CallbackQueryRecord, SentMessage
-from .spec import UploadedFile
 from .state import now, shallow_reply
 
 if TYPE_CHECKING:
@@ -22,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeUser"]
 
 
-class FakeUser(ChatCursor):
+class FakeUser(ChatCursor, MediaSending):
     """A Telegram user; ``started``/``blocked`` model the private chat with the bot."""
 
     is_private = True
@@ -132,70 +131,6 @@ class FakeUser(ChatCursor):
         if self.last_name:
             contact["last_name"] = self.last_name
         return self._deliver({"contact": contact}, chat, None, None)
-
-    async def send_photo(
-        self,
-        caption: str | None = None,
-        chat: FakeGroup | None = None,
-        *,
-        size: tuple[int, int] = (1280, 960),
-        content: bytes = b"\xff\xd8\xff\xe0 fake jpeg",
-    ) -> dict[str, Any] | None:
-        """Send a photo (optionally with a caption); return the Message the bot got.
-
-        Like Telegram, the message carries the photo in a few sizes, smallest first, each with
-        its own file_id that the bot may send on with sendPhoto.
-        """
-        width, height = size
-        sizes = []
-        for longest in (90, 320, 800, max(width, height)):
-            scale = min(1.0, longest / max(width, height))
-            dims = (max(1, round(width * scale)), max(1, round(height * scale)))
-            if sizes and (sizes[-1]["width"], sizes[-1]["height"]) == dims:
-                continue
-            upload = UploadedFile(f"photo_{dims[0]}x{dims[1]}.jpg", content, "image/jpeg")
-            stored = self._world.add_user_file(upload, "photo", dims)
-            sizes.append(
-                {
-                    "file_id": stored.file_id,
-                    "file_unique_id": stored.file_unique_id,
-                    "file_size": len(content),
-                    "width": dims[0],
-                    "height": dims[1],
-                }
-            )
-        return self._deliver(self._with_caption({"photo": sizes}, caption), chat, None, None)
-
-    async def send_document(
-        self,
-        filename: str = "brief.pdf",
-        content: bytes = b"%PDF-1.4 fake",
-        mime: str = "application/pdf",
-        caption: str | None = None,
-        chat: FakeGroup | None = None,
-    ) -> dict[str, Any] | None:
-        """Send a file (optionally with a caption); return the Message the bot got."""
-        stored = self._world.add_user_file(UploadedFile(filename, content, mime), "document")
-        document = {
-            "file_id": stored.file_id,
-            "file_unique_id": stored.file_unique_id,
-            "file_name": filename,
-            "mime_type": mime,
-            "file_size": len(content),
-        }
-        return self._deliver(self._with_caption({"document": document}, caption), chat, None, None)
-
-    @staticmethod
-    def _with_caption(content: dict[str, Any], caption: str | None) -> dict[str, Any]:
-        """Add a caption and its entities; Telegram Premium allows up to 4096 characters."""
-        if caption:
-            if utf16_len(caption) > 4096:
-                raise ValueError("Telegram does not let anyone send a caption over 4096")
-            content["caption"] = caption
-            entities = text_entities(caption)
-            if entities:
-                content["caption_entities"] = entities
-        return content
 
     async def press(self, message: SentMessage, button: str) -> str:
         """Press the inline button with this text or callback_data; return the query id."""
