@@ -286,8 +286,9 @@ async def change(
     starts_at: datetime | None,
     place: str | None,
     now: datetime,
+    infopoint_id: int | None = None,
 ) -> Outcome:
-    """Move an activity or change its place; everyone who answered is told."""
+    """Move an activity or change its place (typed, or a point); everyone who answered is told."""
     activity = await get(session, activity_id)
     if activity.status != Status.PUBLISHED:
         raise NotPublished(activity.status)
@@ -297,7 +298,7 @@ async def change(
         length = activity.ends_at - activity.starts_at
         activity.starts_at, activity.ends_at = starts_at, starts_at + length
     if place is not None:
-        activity.place, activity.infopoint_id = place, None  # typed now: no longer the point
+        activity.place, activity.infopoint_id = place, infopoint_id
     activity.updated_at = now
     stamp = int(now.timestamp())
     notices = [

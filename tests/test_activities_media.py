@@ -19,7 +19,7 @@ from models.infopoints import InfoPoint, add_point
 from models.people import Role
 from tests.fake_telegram import FakeTelegram
 from tests.people import give_role, linked_group, onboarded
-from tests.test_activities import create_activity, wait_text_document
+from tests.test_activities import create_activity, wait_text, wait_text_document
 
 AMS = ZoneInfo("Europe/Amsterdam")
 
@@ -172,3 +172,38 @@ async def test_a_long_description_is_shortened_to_fit_under_a_photo(
     assert "…" in short
     assert "👍 3 komen" in short
     assert "Nog 17 van de 20 plekken vrij" in short
+
+
+async def test_the_place_can_be_changed_to_an_information_point(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    sara = await onboarded(telegram, "Sara")
+    await give_role(sessionmaker, sara, Role.BUURTASSISTENT)
+    ann = await onboarded(telegram, "Ann")
+    group = await linked_group(telegram, sessionmaker, [sara, ann])
+    point_id = await _point(sessionmaker, "Bibliotheek Noord", "Noord", "Plein")
+    other = await _point(sessionmaker, "Wijkbureau Zuid", "Zuid-Oost & <Meer>")
+    await create_activity(sara)  # typed: "Buurthuis De Boog"
+    card = await group.next_message()
+    copy = await ann.next_message()
+    await ann.press(copy, "👍 Ik kom")
+    await telegram.wait_for(lambda: "👍 1 komen" in card.text)
+
+    await sara.send("/agenda")
+    await wait_text(sara, "Agenda")
+    await sara.press(await sara.next_message(), "📍 Andere plek")
+    ask = await sara.next_message()
+    await sara.press(ask, "📍 Kies een informatiepunt")
+    points = await sara.next_message()
+    await sara.press_data(points, f"evc:point:{other}")  # another wijk's point: refused
+    await telegram.wait_for(lambda: sara.answers and sara.answers[-1]["text"])
+    await sara.press(points, "Bibliotheek Noord")
+    await wait_text(sara, "Veranderd")
+    await telegram.wait_for(lambda: "📍 Bibliotheek Noord, Plein 1, Utrecht" in card.text)
+    notice = await wait_text(ann, "Bibliotheek Noord")
+    assert "Plein 1" in notice.text
+    async with sessionmaker() as session:
+        activity = await session.scalar(select(Activity))
+    assert activity is not None
+    assert activity.infopoint_id == point_id
+    assert telegram.rejected() == []

@@ -20,38 +20,57 @@ from handlers.onboarding import send_all
 from models import activities
 from models.activities import Activity, Counts, Draft, point_place
 from models.errors import DomainError
-from models.infopoints import get_point, points_in_wijk
+from models.infopoints import InfoPoint, get_point, points_in_wijk
 from models.people import Role, reviewers_for, roles_of
 
 POINTS_SHOWN = 30  # a wijk has a handful; past this, typing the place is quicker anyway
 
 
-async def ask_place(update: Update, context: BuurtContext, caller: Caller) -> Step:
-    """Ask where: type it, or pick one of the wijk's information points."""
+async def ask_place(
+    update: Update, context: BuurtContext, caller: Caller, prefix: str = "ev"
+) -> Step:
+    """Ask where: type it, or pick one of the wijk's information points (<prefix>:points)."""
     t = caller.t
-    button = InlineKeyboardButton(t("activity.pick_point"), callback_data="ev:points")
+    button = InlineKeyboardButton(t("activity.pick_point"), callback_data=f"{prefix}:points")
     await send_all(update, context, [(t("activity.ask_place"), rows([button]))])
     return Step.PLACE
 
 
+async def offer_points(
+    update: Update, context: BuurtContext, caller: Caller, wijk_id: int, prefix: str
+) -> None:
+    """Show the visible information points of a wijk as buttons (<prefix>:point:<id>)."""
+    async with context.session() as session:
+        points = await points_in_wijk(session, wijk_id)
+    if not points:
+        await send_all(update, context, [(caller.t("activity.no_points"), None)])
+        return
+    buttons = [
+        InlineKeyboardButton(p.name[:60], callback_data=f"{prefix}:point:{p.id}")
+        for p in points[:POINTS_SHOWN]
+    ]
+    await send_all(update, context, [(caller.t("activity.choose_point"), rows(buttons, per_row=1))])
+
+
+async def point_in_wijk(context: BuurtContext, point_id: int, wijk_id: int) -> InfoPoint | None:
+    """Return a visible point of this wijk (None: hidden, gone, or another wijk's)."""
+    try:
+        async with context.session() as session:
+            point = await get_point(session, point_id)
+    except DomainError:
+        return None
+    return point if point.wijk_id == wijk_id else None
+
+
 async def list_points(update: Update, context: BuurtContext) -> Step:
-    """Show the visible information points of the activity's wijk as buttons."""
+    """Show the information points of the activity's wijk."""
     query = update.callback_query
     assert query is not None
     assert context.user_data is not None
     caller, _ = await wizard_caller(update, context)
     await query.answer()
     await close_buttons(update)
-    async with context.session() as session:
-        points = await points_in_wijk(session, context.user_data[DRAFT]["wijk"])
-    if not points:
-        await send_all(update, context, [(caller.t("activity.no_points"), None)])
-        return Step.PLACE
-    buttons = [
-        InlineKeyboardButton(p.name[:60], callback_data=f"ev:point:{p.id}")
-        for p in points[:POINTS_SHOWN]
-    ]
-    await send_all(update, context, [(caller.t("activity.choose_point"), rows(buttons, per_row=1))])
+    await offer_points(update, context, caller, context.user_data[DRAFT]["wijk"], "ev")
     return Step.PLACE
 
 
@@ -63,12 +82,8 @@ async def choose_point(update: Update, context: BuurtContext) -> Step:
     assert context.user_data is not None
     caller, _ = await wizard_caller(update, context)
     draft = context.user_data[DRAFT]
-    try:
-        async with context.session() as session:
-            point = await get_point(session, int(context.match.group(1)))
-    except DomainError:
-        point = None
-    if point is None or point.wijk_id != draft["wijk"]:
+    point = await point_in_wijk(context, int(context.match.group(1)), draft["wijk"])
+    if point is None:
         await query.answer(caller.t("button.stale"))
         return Step.PLACE
     draft.update(place=point_place(point), infopoint_id=point.id)
