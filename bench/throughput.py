@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_updates import (  # noqa: E402
+from bench_updates import (
     BotFactory,
     Databases,
     FakeThread,
@@ -36,18 +36,20 @@ from bench_updates import (  # noqa: E402
     percentile,
     running,
 )
-from sqlalchemy import select  # noqa: E402
+from sqlalchemy import select
 
-from bot.app import build_application  # noqa: E402
-from bot.config import BotConfig  # noqa: E402
-from models.areas import Wijk  # noqa: E402
-from models.db import create_engine, create_sessionmaker  # noqa: E402
-from models.groups import link_group  # noqa: E402
-from models.infopoints import InfoPoint  # noqa: E402
-from tests.areas import INSIDE_NOORD_EAST, write_area_files  # noqa: E402
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser  # noqa: E402
-from tests.people import onboarded  # noqa: E402
-from tests.test_requests_flow import ask  # noqa: E402
+from bot.app import build_application
+from bot.config import BotConfig
+from models.areas import Wijk
+from models.db import create_engine, create_sessionmaker
+from models.groups import link_group
+from models.infopoints import InfoPoint
+from tests.areas import INSIDE_NOORD_EAST, write_area_files
+from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from tests.people import onboarded
+from tests.test_requests_flow import ask
+
+Load = tuple[int, float, int]  # updates queued, wall seconds, the stopwatch's mark
 
 
 @dataclass(frozen=True)
@@ -123,14 +125,17 @@ async def resident(
         await cards.put(number)
     else:
         await cards.get()
-        card = next(
-            m
-            for m in reversed(group.messages)
-            if any(b.get("callback_data", "").startswith("req:claim") for row in m.buttons for b in row)
-        ) if any(group.messages) else None
+        card = next((m for m in reversed(group.messages) if _claimable(m)), None)
         if card is not None:
             await user.press(card, "🤝 Ik help")
             await drain(user)
+
+
+def _claimable(message: Any) -> bool:
+    """Tell whether a group message is a card with an "Ik help" button."""
+    return any(
+        b.get("callback_data", "").startswith("req:claim") for row in message.buttons for b in row
+    )
 
 
 async def drain(user: FakeUser, quiet: float = 0.05) -> None:
@@ -140,18 +145,6 @@ async def drain(user: FakeUser, quiet: float = 0.05) -> None:
             await user.next_message(timeout=quiet)
         except AssertionError:
             return
-
-
-async def mix(fake: FakeTelegram, people: int) -> tuple[int, float, int]:
-    """Run the residents at once; return updates queued, wall seconds and the watch's mark."""
-    group = fake.add_group(title="Buurtgroep Noord", members=[])
-    watch = getattr(fake, "_watch", None) or Stopwatch(fake)
-    fake._watch = watch  # type: ignore[attr-defined]
-    mark = len(watch.queued)
-    cards: asyncio.Queue[int] = asyncio.Queue()
-    start = time.perf_counter()
-    await asyncio.gather(*(resident(fake, group, i, cards) for i in range(people)))
-    return len(watch.queued) - mark, time.perf_counter() - start, mark
 
 
 async def echo_load(fake: FakeTelegram, people: int, per_person: int) -> tuple[int, float, int]:
@@ -206,8 +199,11 @@ async def _latencies(fake: FakeTelegram, mark: int) -> list[float]:
 def report(run: Run) -> None:
     """Print one run's line."""
     ms = [1000 * x for x in run.latencies]
-    print(f"{run.name:14} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
-          f"{percentile(ms, 0.5):7.1f} {percentile(ms, 0.95):7.1f} {percentile(ms, 0.99):7.1f}")  # fmt: skip
+    p50, p95, p99 = (percentile(ms, share) for share in (0.5, 0.95, 0.99))
+    print(
+        f"{run.name:14} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
+        f"{p50:7.1f} {p95:7.1f} {p99:7.1f}"
+    )
 
 
 async def main(args: argparse.Namespace) -> None:
@@ -219,7 +215,8 @@ async def main(args: argparse.Namespace) -> None:
 
         async def buurtbot(fake: FakeTelegram) -> tuple[Any, Any]:
             url = await databases.fresh()
-            app = build_application(buurtbot_config(fake, url, areas, BotConfig(rate_limiter=False)))
+            config = buurtbot_config(fake, url, areas, BotConfig(rate_limiter=False))
+            app = build_application(config)
 
             async def prepare(_users: list[FakeUser]) -> None:
                 fake.add_group(title="Buurtgroep Noord", members=[])
@@ -232,14 +229,15 @@ async def main(args: argparse.Namespace) -> None:
 
         where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
         print(f"{args.people} residents at once, realistic mix, limiter off, {where}")
-        print(f"{'':14} {'updates':>7} {'wall s':>7} {'upd/s':>7} {'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7}")
+        columns = ("updates", "wall s", "upd/s", "p50 ms", "p95 ms", "p99 ms")
+        print(f"{'':14} " + " ".join(f"{c:>7}" for c in columns))
         pairs = []
         try:
             for number in range(1, args.rounds + 1):
                 ours = await measure(f"buurtbot #{number}", buurtbot, buurtbot_mix)
                 per_person = max(1, round(ours.updates / args.people))
 
-                async def echo_run(fake: FakeTelegram, n: int = per_person) -> tuple[int, float, int]:
+                async def echo_run(fake: FakeTelegram, n: int = per_person) -> Load:
                     return await echo_load(fake, args.people, n)
 
                 theirs = await measure(f"echo #{number}", echo_bot, echo_run)

@@ -20,6 +20,7 @@ from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboa
 from telegram.error import BadRequest, Forbidden, TelegramError
 
 from bot.clock import Clock
+from bot.media import Media, send_media
 from models import outbox
 from models.outbox import Kind, OutboxMessage
 from models.people import Person
@@ -226,9 +227,21 @@ class Dispatcher:
         return [(item, None, None, False) for item in items]
 
     async def _send_text(self, message: OutboxMessage) -> None:
-        """Send a prepared text message."""
+        """Send a prepared message: text, or a photo or file (by file_id) with a caption."""
         assert self._bot is not None
         payload = message.payload
+        for kind in Media:
+            if payload.get(kind.value):
+                await send_media(
+                    self._bot,
+                    message.chat_id,
+                    kind,
+                    payload[kind.value],
+                    payload.get("text"),
+                    thread_id=message.thread_id or None,
+                    reply_markup=markup_from_dict(payload.get("markup")),
+                )
+                return
         await self._bot.send_message(
             message.chat_id,
             payload["text"],

@@ -10,7 +10,7 @@ from telegram.ext import Application
 from bot.config import Config
 from bot.context import BuurtContext
 from handlers.activities.agenda import run_reminders
-from handlers.broadcast import run_broadcasts
+from handlers.broadcast_run import run_broadcasts
 from handlers.digest import run_digests
 from handlers.escalation import run_escalations
 from handlers.requests.notify import queue_outcome

@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import enum
 import html
-import logging
-import time
 from datetime import datetime, timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, Update
-from telegram.error import BadRequest, TelegramError
 from telegram.ext import (
     CallbackQueryHandler,
     CommandHandler,
@@ -19,10 +15,12 @@ from telegram.ext import (
     filters,
 )
 
+from bot import media
 from bot.commands import BROADCAST, CANCEL
 from bot.context import BuurtContext
-from bot.i18n import N_, Html, Translator, escape, pick_language, translator
+from bot.i18n import N_, Html, Translator, escape
 from handlers.activities.render import THEME_KEYS, THEMES
+from handlers.broadcast_run import run_broadcasts
 from handlers.common import (
     Caller,
     close_buttons,
@@ -36,12 +34,11 @@ from handlers.common import (
 from handlers.keyboards import rows, wijk_keyboard
 from handlers.onboarding import send_all
 from handlers.wijk_picker import Messages
-from models import broadcasts, outbox
+from models import broadcasts
 from models.areas import list_wijken
 from models.broadcasts import Audience
 from models.errors import DomainError
-from models.outbox import Kind
-from models.people import Person, Role
+from models.people import Role
 
 TEXT_MAX = 3500  # leaves room for Telegram's 4096 after the bot's own words
 AUDIENCE_KEYS = {
@@ -52,12 +49,10 @@ AUDIENCE_KEYS = {
     Audience.GROUPS: N_("omroep.audience_groups"),
     Audience.THEME: N_("omroep.audience_theme"),
 }
+MEDIA_MARK = {"photo": "🖼", "document": "📎"}
 DRAFT = "omroep"
 TARGET_PATTERN = r"^om:(?:wijk:(\d{1,9})|theme:(" + "|".join(THEMES) + "))$"
 AUDIENCE_PATTERN = "^om:aud:(" + "|".join(a.value for a in Audience) + ")$"
-PROGRESS_EVERY = 3.0  # seconds between two edits of the sender's progress message
-_last_progress: dict[int, float] = {}
-_LOGGER = logging.getLogger("buurtbot.broadcast")
 
 
 class State(enum.IntEnum):
@@ -94,6 +89,8 @@ async def open_broadcast(update: Update, context: BuurtContext) -> State | int:
         )
         # The stored text is HTML: cut the words, not the markup.
         preview = escape(shorten(html.unescape(item.text), 200))
+        if item.media_kind:
+            preview = Html(f"{MEDIA_MARK.get(item.media_kind, '')} {preview}".strip())
         text = t("omroep.planned", number=item.id, when=when, text=preview)
         messages.append((text, rows([button])))
     messages.append((t("omroep.ask_text", max=TEXT_MAX), rows([_stop(t)])))
@@ -113,6 +110,41 @@ async def receive_text(update: Update, context: BuurtContext) -> State:
         await send(message.chat, context, t("omroep.text_length", max=TEXT_MAX, length=len(text)))
         return State.TEXT
     context.user_data[DRAFT] = {"text": escape(text)}
+    return await _ask_audience(update, context, caller)
+
+
+async def receive_media(update: Update, context: BuurtContext) -> State:
+    """Store a photo or file (by file_id) with its caption, and ask for the audience.
+
+    Telegram shows at most 1024 characters under a photo or file. A longer caption is refused
+    with the count, so the sender decides what to cut rather than the bot.
+    """
+    caller, _ = await _admin(update, context)
+    message = update.effective_message
+    assert message is not None
+    assert context.user_data is not None
+    found = media.incoming(message)
+    assert found is not None  # the handler's filter lets only photos and files in
+    caption = escape(found.caption)
+    if not media.fits_caption(caption):
+        length = media.visible_length(caption)
+        await send(
+            message.chat,
+            context,
+            caller.t("omroep.caption_length", max=media.CAPTION_MAX, length=length),
+        )
+        return State.TEXT
+    context.user_data[DRAFT] = {
+        "text": caption,
+        "media": found.kind.value,
+        "file_id": found.file_id,
+    }
+    return await _ask_audience(update, context, caller)
+
+
+async def _ask_audience(update: Update, context: BuurtContext, caller: Caller) -> State:
+    """Offer the audiences."""
+    t = caller.t
     buttons = [
         InlineKeyboardButton(t(key), callback_data=f"om:aud:{a.value}")
         for a, key in AUDIENCE_KEYS.items()
@@ -182,6 +214,14 @@ async def _preview(update: Update, context: BuurtContext, caller: Caller) -> Sta
         _stop(t),
     ]
     intro = t("omroep.preview", count=len(people))
+    if draft.get("media"):
+        # Show the photo or file exactly as recipients get it, then the count and the buttons.
+        assert update.effective_chat is not None
+        await media.send_media(
+            context.bot, update.effective_chat.id, draft["media"], draft["file_id"], draft["text"]
+        )
+        await send_all(update, context, [(intro, rows(buttons, per_row=1))])
+        return State.PREVIEW
     await send_all(
         update, context, [(Html(f"{intro}\n\n{draft['text']}"), rows(buttons, per_row=1))]
     )
@@ -224,6 +264,8 @@ async def confirm(update: Update, context: BuurtContext) -> int:
             send_at=when,
             report_chat_id=caller.person.telegram_id,
             now=now,
+            media_kind=draft.get("media"),
+            file_id=draft.get("file_id"),
         )
         number = item.id
     await query.answer()
@@ -273,7 +315,10 @@ def conversation() -> ConversationHandler:
         return ConversationHandler(
             entry_points=[CommandHandler(BROADCAST.names, open_broadcast, filters=private)],
             states={
-                State.TEXT: [MessageHandler(text, receive_text)],
+                State.TEXT: [
+                    MessageHandler(text, receive_text),
+                    MessageHandler(private & (filters.PHOTO | filters.Document.ALL), receive_media),
+                ],
                 State.AUDIENCE: [
                     CallbackQueryHandler(choose_audience, pattern=AUDIENCE_PATTERN),
                     CallbackQueryHandler(choose_target, pattern=TARGET_PATTERN),
@@ -291,113 +336,3 @@ def conversation() -> ConversationHandler:
             conversation_timeout=timedelta(hours=1),
             allow_reentry=True,
         )
-
-
-async def run_broadcasts(context: BuurtContext) -> None:
-    """Start due announcements, keep each sender's progress message up to date, then report.
-
-    The final report goes through the outbox in the same transaction that marks the broadcast
-    done, so a restart or a deleted progress message cannot lose it.
-    """
-    now = context.now()
-    updates: list[tuple[broadcasts.Broadcast, broadcasts.Progress]] = []
-    async with context.session() as session:
-        await broadcasts.start_due(session, now=now)
-        for item in await broadcasts.sending(session):
-            progress = await broadcasts.progress(session, item)
-            if progress.done:
-                item.status = broadcasts.Status.DONE
-                item.finished_at = now
-                await _queue_report(session, context, item, progress, now)
-                _last_progress.pop(item.id, None)
-            elif time.monotonic() - _last_progress.get(item.id, 0.0) >= PROGRESS_EVERY:
-                updates.append((item, progress))
-    context.services.dispatcher.wake()  # new rows, or a report to send
-    for item, progress in updates:
-        _last_progress[item.id] = time.monotonic()
-        try:
-            await _show_progress(context, item, progress)
-        except TelegramError as exc:  # one sender's message must not stop the others' updates
-            _LOGGER.warning("Progress of broadcast %d not shown: %s", item.id, exc)
-
-
-async def _translator_for(
-    session: AsyncSession, context: BuurtContext, item: broadcasts.Broadcast
-) -> Translator:
-    """Return the sender's translator."""
-    sender = await session.get(Person, item.sender_id) if item.sender_id else None
-    return translator(
-        pick_language(
-            sender.language if sender else None, None, context.config.bot.default_language
-        )
-    )
-
-
-async def _queue_report(
-    session: AsyncSession,
-    context: BuurtContext,
-    item: broadcasts.Broadcast,
-    progress: broadcasts.Progress,
-    now: datetime,
-) -> None:
-    """Queue the final report for the sender."""
-    if item.report_chat_id is None:
-        return
-    t = await _translator_for(session, context, item)
-    lines = [
-        t(
-            "omroep.report",
-            number=item.id,
-            sent=progress.sent,
-            blocked=progress.blocked,
-            failed=progress.failed,
-        )
-    ]
-    lines += [
-        t("omroep.report_reason", reason=reason, count=count)
-        for reason, count in progress.reasons.most_common(5)
-    ]
-    await outbox.enqueue(
-        session,
-        kind=Kind.TEXT,
-        chat_id=item.report_chat_id,
-        person_id=item.sender_id,
-        now=now,
-        payload={"text": "\n".join(lines)},
-        dedupe_key=f"bc:{item.id}:report",
-    )
-
-
-async def _show_progress(
-    context: BuurtContext, item: broadcasts.Broadcast, progress: broadcasts.Progress
-) -> None:
-    """Edit the sender's progress message; send a new one when there is none (or it is gone)."""
-    if item.report_chat_id is None:
-        return
-    async with context.session() as session:
-        t = await _translator_for(session, context, item)
-    done = progress.sent + progress.blocked + progress.failed + progress.cancelled
-    text = t(
-        "omroep.progress", number=item.id, done=_number(done, t), total=_number(progress.total, t)
-    )
-    if item.progress_message_id is not None:
-        try:
-            await context.bot.edit_message_text(
-                text, chat_id=item.report_chat_id, message_id=item.progress_message_id
-            )
-            return
-        except BadRequest as exc:
-            if "not modified" in str(exc).lower():
-                return
-            # Deleted by the sender, or too old to edit: show the progress in a new message.
-    sent = await context.bot.send_message(item.report_chat_id, text)
-    async with context.session() as session:
-        stored = await session.get(broadcasts.Broadcast, item.id)
-        if stored is not None:
-            stored.progress_message_id = sent.message_id
-
-
-def _number(value: int, t: Translator) -> str:
-    """Write 1234 as 1.234 in Dutch and 1,234 in English."""
-    text = f"{value:,}"
-    return text.replace(",", ".") if t.language == "nl" else text

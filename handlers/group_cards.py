@@ -25,8 +25,12 @@ async def edit_cards(
     cards: Sequence[Any],
     text: str,
     markup: InlineKeyboardMarkup | None,
+    *,
+    caption: bool = False,
 ) -> None:
     """Edit every posted card; one group's trouble does not keep the others stale.
+
+    caption: the cards are photos, whose text is a caption (Telegram refuses editMessageText).
 
     A card that is gone is forgotten; a group that removed the bot is unlinked. Any other
     failure is raised after the loop, so the outbox tries again (cards already right answer
@@ -39,9 +43,15 @@ async def edit_cards(
         if _shown.get(where) == content:
             continue
         try:
-            await bot.edit_message_text(
-                text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-            )
+            if caption:
+                await bot.edit_message_caption(
+                    chat_id=card.chat_id, message_id=card.message_id, caption=text,
+                    reply_markup=markup,
+                )  # fmt: skip
+            else:
+                await bot.edit_message_text(
+                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
+                )
             _shown[where] = content
         except BadRequest as exc:
             reason = str(exc).lower()

@@ -5,6 +5,8 @@ Every press is stored at once and the buttons are redrawn, so there is no flow t
 
 from __future__ import annotations
 
+from datetime import datetime, tzinfo
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
 
@@ -15,9 +17,18 @@ from handlers.activities.render import THEME_KEYS, THEMES
 from handlers.common import Caller, close_buttons, identify
 from handlers.wijk_picker import Messages
 from models.areas import Wijk, list_wijken
-from models.subscriptions import QUIET_CHOICES, Choices, choices, get_or_create
-
-DIGEST_HOUR = 18
+from models.subscriptions import (
+    DEFAULT_DIGEST_HOUR,
+    DIGEST_HOURS,
+    QUIET_CHOICES,
+    Choices,
+    choices,
+    delivery_time,
+    digest_slot,
+    get_or_create,
+    quiet_until,
+    retime_digest,
+)
 
 
 def _tick(on: bool, label: str) -> str:
@@ -54,11 +65,26 @@ def keyboard(
                 callback_data="sub:mode:now",
             ),
             InlineKeyboardButton(
-                _tick(chosen.digest_hour is not None, t("subscriptions.daily", hour=DIGEST_HOUR)),
+                _tick(
+                    chosen.digest_hour is not None,
+                    t(
+                        "subscriptions.daily",
+                        hour=f"{chosen.digest_hour or DEFAULT_DIGEST_HOUR:02d}",
+                    ),
+                ),
                 callback_data="sub:mode:daily",
             ),
         ]
     )
+    if chosen.digest_hour is not None:
+        rows.append(
+            [
+                InlineKeyboardButton(
+                    _tick(chosen.digest_hour == h, f"{h:02d}:00"), callback_data=f"sub:hour:{h}"
+                )
+                for h in DIGEST_HOURS
+            ]
+        )
     labels = {
         "22:00-08:00": N_("subscriptions.quiet_22"),
         "23:00-07:00": N_("subscriptions.quiet_23"),
@@ -94,6 +120,18 @@ async def menu_messages(session: AsyncSession, caller: Caller, config: Config) -
     return [(caller.t("subscriptions.menu"), markup)]
 
 
+def _quiet_note(t: Translator, chosen: Choices, now: datetime, tz: tzinfo) -> str | None:
+    """Say so when the daily moment falls in the quiet hours, and when it comes instead."""
+    if chosen.digest_hour is None:
+        return None
+    slot = digest_slot(chosen.digest_hour, now, tz)
+    if quiet_until(slot, tz, chosen.quiet_hours) is None:
+        return None
+    moved = delivery_time(chosen, now, tz)
+    assert moved is not None
+    return t("subscriptions.digest_in_quiet", hour=f"{moved.astimezone(tz):%H:%M}")
+
+
 async def press(update: Update, context: BuurtContext) -> None:
     """Change one choice and redraw the buttons."""
     query = update.callback_query
@@ -113,7 +151,9 @@ async def press(update: Update, context: BuurtContext) -> None:
             case ["mode", "now"]:
                 sub.digest_hour = None
             case ["mode", "daily"]:
-                sub.digest_hour = DIGEST_HOUR
+                sub.digest_hour = chosen.digest_hour or DEFAULT_DIGEST_HOUR
+            case ["hour", hour] if hour.isdigit() and int(hour) in DIGEST_HOURS:
+                sub.digest_hour = int(hour)
             case ["quiet", index] if index.isdigit() and int(index) < len(QUIET_CHOICES):
                 sub.quiet_hours = QUIET_CHOICES[int(index)]
             case ["activities"]:
@@ -133,7 +173,12 @@ async def press(update: Update, context: BuurtContext) -> None:
                 return
         await session.flush()
         chosen = choices(caller.person, sub, context.config.requests.quiet_hours)
-    await query.answer()
+        now, tz = context.now(), context.config.bot.tz
+        note = None
+        if parts[0] in ("mode", "hour", "quiet"):  # when it goes out changed
+            await retime_digest(session, caller.person, chosen, now, tz)
+            note = _quiet_note(caller.t, chosen, now, tz)
+    await query.answer(note)
     await query.edit_message_reply_markup(
         reply_markup=keyboard(caller.t, chosen, wijken, show_wijken=show_wijken)
     )

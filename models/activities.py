@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin, utcnow
 from models.errors import DomainError, NotAllowed, NotFound
+from models.infopoints import InfoPoint
 from models.people import Person
 
 
@@ -50,6 +51,7 @@ class Activity(TimestampMixin, Base):
     wijk_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
     theme: Mapped[str] = mapped_column(String(40))
     capacity: Mapped[int | None]
+    photo_file_id: Mapped[str | None] = mapped_column(String(200))  # Telegram's file_id
     organiser_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
     status: Mapped[str] = mapped_column(String(12), default=Status.PROPOSED, index=True)
 
@@ -133,6 +135,26 @@ class Draft:
     wijk_ids: list[int]
     theme: str
     capacity: int | None = None
+    infopoint_id: int | None = None  # the place is this information point (place: its name)
+    photo_file_id: str | None = None
+
+
+def point_place(point: InfoPoint) -> str:
+    """Write an information point as a place: "Name, Street 1, 1234 AB City"."""
+    return ", ".join(p for p in (point.name, point.address) if p)[:200]
+
+
+async def place_of(session: AsyncSession, activity: Activity) -> str:
+    """Return where it is: the point's current name and address, else the stored place.
+
+    The stored place is the point's words at the time of choosing, so an activity whose point
+    was hidden or deleted later still says where it is.
+    """
+    if activity.infopoint_id is not None:
+        point = await session.get(InfoPoint, activity.infopoint_id)
+        if point is not None and not point.hidden:
+            return point_place(point)
+    return activity.place
 
 
 async def create(
@@ -158,6 +180,8 @@ async def create(
         wijk_ids=sorted(set(draft.wijk_ids)),
         theme=draft.theme,
         capacity=draft.capacity,
+        infopoint_id=draft.infopoint_id,
+        photo_file_id=draft.photo_file_id,
         organiser_id=organiser.id,
         status=Status.PUBLISHED if publish else Status.PROPOSED,
         created_at=now,
@@ -262,8 +286,9 @@ async def change(
     starts_at: datetime | None,
     place: str | None,
     now: datetime,
+    infopoint_id: int | None = None,
 ) -> Outcome:
-    """Move an activity or change its place; everyone who answered is told."""
+    """Move an activity or change its place (typed, or a point); everyone who answered is told."""
     activity = await get(session, activity_id)
     if activity.status != Status.PUBLISHED:
         raise NotPublished(activity.status)
@@ -273,7 +298,7 @@ async def change(
         length = activity.ends_at - activity.starts_at
         activity.starts_at, activity.ends_at = starts_at, starts_at + length
     if place is not None:
-        activity.place = place
+        activity.place, activity.infopoint_id = place, infopoint_id
     activity.updated_at = now
     stamp = int(now.timestamp())
     notices = [

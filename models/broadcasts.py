@@ -49,7 +49,10 @@ class Broadcast(TimestampMixin, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sender_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
-    text: Mapped[str] = mapped_column(Text)  # HTML, already escaped
+    text: Mapped[str] = mapped_column(Text)  # HTML, already escaped; the caption with media
+    # A photo or a file sent along, by its Telegram file_id (None: text only).
+    media_kind: Mapped[str | None] = mapped_column(String(10))
+    file_id: Mapped[str | None] = mapped_column(String(200))
     audience: Mapped[str] = mapped_column(String(20))
     wijk_id: Mapped[int | None] = mapped_column(ForeignKey("wijk.id", ondelete="SET NULL"))
     theme: Mapped[str | None] = mapped_column(String(40))
@@ -133,10 +136,13 @@ async def schedule(
     send_at: datetime,
     report_chat_id: int,
     now: datetime,
+    media_kind: str | None = None,
+    file_id: str | None = None,
 ) -> Broadcast:
-    """Store an announcement to go out at send_at (now or later)."""
+    """Store an announcement (with a photo or file, by file_id) to go out at send_at."""
     broadcast = Broadcast(
         sender_id=sender.id, text=text, audience=audience.value, wijk_id=wijk_id, theme=theme,
+        media_kind=media_kind, file_id=file_id if media_kind else None,
         send_at=max(send_at, now), status=Status.SCHEDULED, report_chat_id=report_chat_id,
         created_at=now, updated_at=now,
     )  # fmt: skip
@@ -198,11 +204,14 @@ async def start_due(session: AsyncSession, *, now: datetime) -> list[Broadcast]:
         people = await recipients(
             session, Audience(broadcast.audience), broadcast.wijk_id, broadcast.theme
         )
+        payload: dict[str, str] = {"text": broadcast.text}
+        if broadcast.media_kind and broadcast.file_id:
+            payload[broadcast.media_kind] = broadcast.file_id  # {"photo": file_id}
         rows = [
             {
                 "kind": Kind.TEXT.value, "chat_id": r.chat_id, "thread_id": r.thread_id,
                 "person_id": r.person_id, "broadcast_id": broadcast.id,
-                "payload": {"text": broadcast.text}, "status": Delivery.PENDING.value,
+                "payload": payload, "status": Delivery.PENDING.value,
                 "due_at": now, "created_at": now, "attempts": 0,
                 "dedupe_key": f"bc:{broadcast.id}:{r.chat_id}:{r.thread_id}",
             }

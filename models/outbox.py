@@ -119,6 +119,23 @@ async def claim_due(
         # Two bot processes (active and standby) never take the same message.
         query = query.with_for_update(skip_locked=True)
     messages = list(await session.scalars(query))
+    # A person's daily message is one message: take all their due items, even past the limit.
+    digest_chats = {m.chat_id for m in messages if m.kind == Kind.DIGEST}
+    if digest_chats:
+        taken = {m.id for m in messages}
+        rest = (
+            select(OutboxMessage)
+            .where(
+                OutboxMessage.status == Status.PENDING,
+                OutboxMessage.due_at <= now,
+                OutboxMessage.kind == Kind.DIGEST,
+                OutboxMessage.chat_id.in_(digest_chats),
+            )
+            .order_by(OutboxMessage.due_at, OutboxMessage.id)
+        )
+        if session.bind.dialect.name == "postgresql":
+            rest = rest.with_for_update(skip_locked=True)
+        messages += [m for m in await session.scalars(rest) if m.id not in taken]
     for message in messages:
         message.status = Status.SENDING
         message.taken_at = now

@@ -9,14 +9,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta, tzinfo
 
-from sqlalchemy import JSON, ForeignKey, String, select
+from sqlalchemy import JSON, ForeignKey, String, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TimestampMixin
+from models.outbox import Kind, OutboxMessage, Status
 from models.people import Person
 
 QUIET_CHOICES = ("22:00-08:00", "23:00-07:00", "")
+DIGEST_HOURS = (7, 8, 12, 18, 20)  # the moments a person can pick for the daily message
+DEFAULT_DIGEST_HOUR = 18
 
 
 class Subscription(TimestampMixin, Base):
@@ -93,13 +96,45 @@ def quiet_until(now: datetime, tz: tzinfo, spec: str) -> datetime | None:
     return datetime.combine(end_day, end, tzinfo=tz)
 
 
+def digest_slot(hour: int, now: datetime, tz: tzinfo) -> datetime:
+    """Return the next moment it is hour:00 in tz (later today, else tomorrow)."""
+    local = now.astimezone(tz)
+    slot = datetime.combine(local.date(), time(hour), tzinfo=tz)
+    if slot <= local:
+        slot = datetime.combine(local.date() + timedelta(days=1), time(hour), tzinfo=tz)
+    return slot
+
+
 def delivery_time(choice: Choices, now: datetime, tz: tzinfo) -> datetime | None:
-    """Return when a message for this person may go out (None: now)."""
+    """Return when a message for this person may go out (None: now).
+
+    The daily message goes out at the chosen hour; if that hour falls in the person's quiet
+    hours, it waits until they end (quiet hours are the stronger wish).
+    """
     if choice.digest_hour is not None:
-        local = now.astimezone(tz)
-        slot = local.replace(hour=choice.digest_hour, minute=0, second=0, microsecond=0)
-        return slot if slot > local else slot + timedelta(days=1)
+        slot = digest_slot(choice.digest_hour, now, tz)
+        return quiet_until(slot, tz, choice.quiet_hours) or slot
     return quiet_until(now, tz, choice.quiet_hours)
+
+
+async def retime_digest(
+    session: AsyncSession, person: Person, choice: Choices, now: datetime, tz: tzinfo
+) -> None:
+    """Move the person's waiting daily-message items to their (new) moment, so they stay one.
+
+    Without this, items queued before a change would still go out at the old hour: a second
+    daily message on the day of the change.
+    """
+    due = delivery_time(choice, now, tz) or now
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.person_id == person.id,
+            OutboxMessage.kind == Kind.DIGEST,
+            OutboxMessage.status == Status.PENDING,
+        )
+        .values(due_at=due)
+    )
 
 
 async def reachable_with_choices(

@@ -22,9 +22,17 @@ AMS = ZoneInfo("Europe/Amsterdam")
 
 
 async def create_activity(
-    user: FakeUser, *, capacity: str = "Geen maximum", button: str = "📣 Publiceren"
+    user: FakeUser,
+    *,
+    capacity: str = "Geen maximum",
+    button: str = "📣 Publiceren",
+    point: str | None = None,
+    photo: bool = False,
 ) -> SentMessage:
-    """Walk through /activiteit: Saturday 28 November 10:00-12:00 at the buurthuis."""
+    """Walk through /activiteit: Saturday 28 November 10:00-12:00 at the buurthuis.
+
+    point: pick this information point instead of typing the place; photo: add a photo.
+    """
     await user.send("/activiteit")
     await user.next_message()
     await user.send("Koffie-ochtend <samen>")
@@ -34,11 +42,24 @@ async def create_activity(
     await user.press(days, "za 28 nov")
     await user.press(await user.next_message(), "10:00")
     await user.press(await user.next_message(), "2 uur")
-    await user.next_message()
-    await user.send("Buurthuis De Boog")
+    ask_place = await user.next_message()
+    if point is None:
+        await user.send("Buurthuis De Boog")
+    else:
+        await user.press(ask_place, "📍 Kies een informatiepunt")
+        await user.press(await user.next_message(), point)
     await user.press(await user.next_message(), "☕ Ontmoeten")
     await user.press(await user.next_message(), capacity)
+    ask_photo = await user.next_message()
+    if photo:
+        await user.send_photo("de koffiepot")
+    else:
+        await user.press(ask_photo, "Geen foto")
     preview = await user.next_message()
+    if photo:
+        assert preview.text.startswith("Zo komt het")
+        preview = await user.next_message()
+        assert preview.kind == "photo"
     assert "Koffie-ochtend <samen>" in preview.text
     assert "zaterdag 28 november, 10:00-12:00" in preview.text
     await user.press(preview, button)

@@ -87,7 +87,7 @@ async def test_a_request_nobody_takes_climbs_the_ladder_once_across_restarts(
     await sara.send(f"/start req_{number}")
     shown = await sara.next_message()
     assert f"#{number}" in shown.text
-    assert shown.button_texts == ["🤝 Ik help"]
+    assert shown.button_texts == ["👤 Toewijzen", "✖️ Sluiten", "📝 Notitie"]
 
     await bot_runner.stop()
     await bot_runner.start()

@@ -967,6 +967,56 @@ async def test_documents_are_stored_and_downloadable(
     assert fake.sent[-1].location == {"latitude": 52.09, "longitude": 5.12}
 
 
+async def test_users_send_photos_and_documents_the_bot_can_send_on(
+    fake: FakeTelegram, bot: telegram.Bot, ann: FakeUser
+) -> None:
+    await ann.send_photo("Zie /omroep", size=(1600, 1200))
+    await ann.send_document("rooster.pdf", b"%PDF rooster", caption="Het rooster")
+    await ann.send_photo()
+    updates = [Update.de_json(u, bot) for u in fake.updates]
+    photo, document, bare = (u.message for u in updates)
+    assert [(s.width, s.height) for s in photo.photo] == [
+        (90, 68),
+        (320, 240),
+        (800, 600),
+        (1600, 1200),
+    ]
+    assert photo.caption == "Zie /omroep"
+    assert photo.caption_entities[0].type == "bot_command"
+    assert document.document.file_name == "rooster.pdf"
+    assert document.caption == "Het rooster"
+    assert bare.caption is None
+
+    sent = await bot.send_photo(
+        ann.id, photo.photo[-1].file_id, caption="<b>Kijk</b>", parse_mode="HTML"
+    )
+    assert fake.sent[-1].kind == "photo"
+    assert fake.sent[-1].caption == "Kijk"
+    assert (sent.photo[-1].width, sent.photo[-1].height) == (1600, 1200)
+    await bot.send_document(ann.id, document.document.file_id, caption="Rooster")
+    assert fake.sent[-1].document["filename"] == "rooster.pdf"
+    downloaded = await (await bot.get_file(document.document.file_id)).download_as_bytearray()
+    assert bytes(downloaded) == b"%PDF rooster"
+    with pytest.raises(BadRequest, match=ci("wrong file identifier/HTTP URL specified")):
+        await bot.send_photo(ann.id, "AgACAgQAAxkBAAI-no-such-photo")
+    with pytest.raises(BadRequest, match=ci("type of file mismatch")):
+        await bot.send_document(ann.id, photo.photo[0].file_id)
+    with pytest.raises(BadRequest, match=ci("message caption is too long")):
+        await bot.send_photo(ann.id, photo.photo[0].file_id, caption="x" * 1025)
+    edited = await bot.edit_message_caption(ann.id, sent.message_id, caption="Nieuw")
+    assert edited.caption == "Nieuw"
+    with pytest.raises(BadRequest, match=ci("there is no text in the message to edit")):
+        await bot.edit_message_text("Tekst", chat_id=ann.id, message_id=sent.message_id)
+    with pytest.raises(ValueError, match="4096"):
+        await ann.send_photo("x" * 4097)
+    assert [r.method for r in fake.rejected()] == [
+        "sendPhoto",
+        "sendDocument",
+        "sendPhoto",
+        "editMessageText",
+    ]
+
+
 # -- the real Application ------------------------------------------------------------------------
 
 

@@ -125,3 +125,23 @@ async def test_a_dedupe_key_queues_once(
     assert second is None
     async with sessionmaker() as session:
         assert len((await session.scalars(select(OutboxMessage))).all()) == 1
+
+
+async def test_a_persons_due_daily_items_are_taken_together_past_the_batch_limit(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    async with sessionmaker.begin() as session:
+        for chat_id, count in ((11, 3), (22, 2)):
+            for i in range(count):
+                await outbox.enqueue(
+                    session,
+                    kind=Kind.DIGEST,
+                    chat_id=chat_id,
+                    payload={"text": f"{chat_id}-{i}"},
+                    now=clock.now(),
+                )
+    async with sessionmaker.begin() as session:
+        claimed = await outbox.claim_due(session, now=clock.now(), limit=1)
+        assert sorted(m.payload["text"] for m in claimed) == ["11-0", "11-1", "11-2"]
+        claimed = await outbox.claim_due(session, now=clock.now(), limit=1)
+        assert sorted(m.payload["text"] for m in claimed) == ["22-0", "22-1"]

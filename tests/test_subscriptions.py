@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from models.people import Role
-from tests.conftest import FakeClock
+from tests.conftest import BotRunner, FakeClock
 from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import give_role, onboarded
 from tests.test_activities import create_activity
@@ -57,4 +57,61 @@ async def test_themes_and_a_daily_moment_decide_who_hears_of_an_activity(
     assert later.text.count("Koffie-ochtend") == 2  # one daily message with both
     await asyncio.sleep(1.5)
     assert cem.messages[-1] is later
+    assert telegram.rejected() == []
+
+
+async def test_the_person_picks_the_daily_moment_kept_across_a_restart_and_quiet_hours(
+    bot_runner: BotRunner, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    clock = bot_runner.clock
+    await bot_runner.start()
+    sara = await onboarded(telegram, "Sara")
+    await give_role(sessionmaker, sara, Role.BUURTASSISTENT)
+    cem = await onboarded(telegram, "Cem")
+    dewi = await onboarded(telegram, "Dewi")
+
+    # Dewi picks 07:00, inside the default quiet hours (22:00-08:00): it comes at 08:00.
+    menu = await open_notifications(dewi)
+    await dewi.press(menu, "Eén keer per dag (18:00)")
+    await telegram.wait_for(lambda: "✓ 18:00" in menu.button_texts)
+    await dewi.press(menu, "07:00")
+    await telegram.wait_for(lambda: "✓ 07:00" in menu.button_texts)
+    assert "om 08:00" in dewi.answers[-1]["text"]
+
+    menu = await open_notifications(cem)
+    assert "07:00" not in menu.button_texts  # the hours show once "once a day" is chosen
+    await cem.press(menu, "Eén keer per dag (18:00)")
+    await telegram.wait_for(lambda: "✓ 18:00" in menu.button_texts)
+    assert [b for b in menu.button_texts if b.endswith(":00") and len(b) <= 7] == [
+        "07:00",
+        "08:00",
+        "12:00",
+        "✓ 18:00",
+        "20:00",
+    ]
+    await create_activity(sara)  # queued for Cem's 18:00
+    await create_activity(sara)
+    # He changes his mind: what waits moves along, so there is still one message a day.
+    await cem.press(menu, "20:00")
+    await telegram.wait_for(lambda: "✓ Eén keer per dag (20:00)" in menu.button_texts)
+    assert cem.answers[-1]["text"] is None
+
+    cem_seen, dewi_seen = len(cem.messages), len(dewi.messages)
+    clock.set(datetime(2026, 11, 25, 17, 1, tzinfo=UTC))  # 18:01 in Amsterdam
+    await asyncio.sleep(1.5)
+    assert len(cem.messages) == cem_seen  # no longer at 18:00
+
+    await bot_runner.stop()  # a restart between queueing and sending loses nothing
+    await bot_runner.start()
+    clock.set(datetime(2026, 11, 25, 19, 1, tzinfo=UTC))  # 20:01
+    daily = await cem.next_message(timeout=10)
+    assert daily.text.count("Koffie-ochtend") == 2  # both activities, in one message
+    clock.set(datetime(2026, 11, 26, 6, 1, tzinfo=UTC))  # Thursday 07:01: Dewi's quiet hours
+    await asyncio.sleep(1.5)
+    assert len(dewi.messages) == dewi_seen
+    clock.set(datetime(2026, 11, 26, 7, 1, tzinfo=UTC))  # 08:01
+    assert "Koffie-ochtend" in (await dewi.next_message(timeout=10)).text
+    await asyncio.sleep(1.5)
+    assert cem.messages[-1] is daily  # once that day
+    assert len(dewi.messages) == dewi_seen + 1
     assert telegram.rejected() == []

@@ -119,7 +119,8 @@ async def press(update: Update, context: BuurtContext) -> None:
                 note = t("activity.waiting") if rsvp.waiting else t(ANSWER_KEYS[Answer(action)])
             elif action == "ics":
                 item = await activities.get(session, activity_id)
-                outcome, document = None, ics_file(item, context.config.bot.tz)
+                place = await activities.place_of(session, item)
+                outcome, document = None, ics_file(item, context.config.bot.tz, place=place)
             else:
                 item = await activities.get(session, activity_id)
                 wijk = item.wijk_ids[0] if item.wijk_ids else None

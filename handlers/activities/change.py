@@ -19,11 +19,13 @@ from telegram.ext import (
 from bot.commands import CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_
+from handlers.activities.finish import ask_place, offer_points, point_in_wijk
 from handlers.activities.notify import queue_activity
 from handlers.common import Caller, close_buttons, end_flow, identify, per_person_flows, send
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
 from models import activities
+from models.activities import point_place
 from models.errors import DomainError, NotAllowed
 from models.people import Role, roles_of
 
@@ -119,10 +121,45 @@ async def start_place(update: Update, context: BuurtContext) -> Step | int:
     if not allowed:
         await query.answer(caller.t("activity.not_possible"))
         return ConversationHandler.END
-    context.user_data[DRAFT] = {"id": activity_id}
+    async with context.session() as session:
+        item = await activities.get(session, activity_id)
+    context.user_data[DRAFT] = {"id": activity_id, "wijk": (item.wijk_ids or [0])[0]}
     await query.answer()
-    await send_all(update, context, [(caller.t("activity.ask_place"), None)])
+    await ask_place(update, context, caller, prefix="evc")
     return Step.PLACE
+
+
+async def list_points(update: Update, context: BuurtContext) -> Step:
+    """Show the information points of the activity's wijk."""
+    query = update.callback_query
+    assert query is not None
+    assert context.user_data is not None
+    draft = context.user_data.get(DRAFT) or {}
+    caller, _ = await _allowed(update, context, draft.get("id", 0))
+    await query.answer()
+    await close_buttons(update)
+    await offer_points(update, context, caller, draft.get("wijk", 0), "evc")
+    return Step.PLACE
+
+
+async def choose_point(update: Update, context: BuurtContext) -> Step | int:
+    """Move it to an information point of its wijk (checked again)."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    assert context.user_data is not None
+    draft = context.user_data.get(DRAFT) or {}
+    caller, allowed = await _allowed(update, context, draft.get("id", 0))
+    point = await point_in_wijk(context, int(context.match.group(1)), draft.get("wijk", 0))
+    if point is None:
+        await query.answer(caller.t("button.stale"))
+        return Step.PLACE
+    await query.answer()
+    await close_buttons(update)
+    return await _apply(
+        update, context, caller, allowed, starts_at=None, place=point_place(point),
+        infopoint_id=point.id,
+    )  # fmt: skip
 
 
 async def receive_place(update: Update, context: BuurtContext) -> Step | int:
@@ -147,6 +184,7 @@ async def _apply(
     *,
     starts_at: datetime | None,
     place: str | None,
+    infopoint_id: int | None = None,
 ) -> Step | int:
     """Make the change in the domain and queue the notices and the card edits."""
     assert context.user_data is not None
@@ -157,7 +195,12 @@ async def _apply(
             raise NotAllowed("change")
         async with context.session() as session:
             outcome = await activities.change(
-                session, activity_id=draft.get("id", 0), starts_at=starts_at, place=place, now=now
+                session,
+                activity_id=draft.get("id", 0),
+                starts_at=starts_at,
+                place=place,
+                infopoint_id=infopoint_id,
+                now=now,
             )
             await queue_activity(session, outcome, context.config, now)
     except DomainError:
@@ -187,7 +230,11 @@ def conversation() -> ConversationHandler:
                     CallbackQueryHandler(choose_day, pattern=r"^evc:day:(\d{4}-\d{2}-\d{2})$")
                 ],
                 Step.TIME: [MessageHandler(text, receive_time)],
-                Step.PLACE: [MessageHandler(text, receive_place)],
+                Step.PLACE: [
+                    MessageHandler(text, receive_place),
+                    CallbackQueryHandler(list_points, pattern=r"^evc:points$"),
+                    CallbackQueryHandler(choose_point, pattern=r"^evc:point:(\d{1,9})$"),
+                ],
             },
             fallbacks=[CommandHandler(CANCEL.names, stop)],
             name="activity_change",

@@ -12,6 +12,7 @@ from telegram.error import TelegramError
 from bot.config import Config
 from bot.delivery import CardSender
 from bot.i18n import pick_language, translator
+from bot.media import Media, send_media
 from handlers.activities.render import card_text, notice_text, review_keyboard, rsvp_keyboard
 from handlers.group_cards import edit_cards, remember
 from models import activities, outbox
@@ -83,8 +84,13 @@ async def _tell_residents(
         # Daily digest: no buttons in the bundle; /agenda has them.
         kind = Kind.DIGEST if chosen.digest_hour is not None else Kind.TEXT
         t = translator(pick_language(person.language, None, config.bot.default_language))
-        text = await card_text(session, t, activity, tally, config.bot.tz)
+        # A copy of its own comes as the photo with the card below; a daily bundle is text.
+        photo = activity.photo_file_id if kind == Kind.TEXT else None
+        text = await card_text(session, t, activity, tally, config.bot.tz, caption=bool(photo))
         markup = rsvp_keyboard(t, activity, calendar=True)
+        payload = {"text": text, "markup": markup.to_dict() if markup else None}
+        if photo:
+            payload[Media.PHOTO.value] = photo
         await outbox.enqueue(
             session,
             kind=kind,
@@ -93,7 +99,7 @@ async def _tell_residents(
             activity_id=activity.id,
             now=now,
             due_at=due,
-            payload={"text": text, "markup": markup.to_dict() if markup else None},
+            payload=payload,
             dedupe_key=f"actnew:{activity.id}:{person.id}",
         )
 
@@ -110,18 +116,22 @@ def make_activity_card_sender(config: Config) -> CardSender:
             activity = await session.get(Activity, message.activity_id)
             if activity is None:
                 return
-            text = await card_text(
-                session, t, activity, await counts(session, activity.id), config.bot.tz
-            )
+            photo = activity.photo_file_id
+            tally = await counts(session, activity.id)
+            text = await card_text(session, t, activity, tally, config.bot.tz, caption=bool(photo))
             cards = await activities.cards_of(session, activity.id)
         markup = rsvp_keyboard(t, activity)
         if message.kind == Kind.ACTIVITY_CARD:
-            sent = await bot.send_message(
-                message.chat_id,
-                text,
-                message_thread_id=message.thread_id or None,
-                reply_markup=markup,
-            )
+            thread_id = message.thread_id or None
+            if photo:
+                sent = await send_media(
+                    bot, message.chat_id, Media.PHOTO, photo, text,
+                    thread_id=thread_id, reply_markup=markup,
+                )  # fmt: skip
+            else:
+                sent = await bot.send_message(
+                    message.chat_id, text, message_thread_id=thread_id, reply_markup=markup
+                )
             remember(message.chat_id, sent.message_id, text, markup)
             if config.activities.pin_cards:
                 try:
@@ -140,6 +150,6 @@ def make_activity_card_sender(config: Config) -> CardSender:
                     )
                 )
             return
-        await edit_cards(bot, sessionmaker, cards, text, markup)
+        await edit_cards(bot, sessionmaker, cards, text, markup, caption=bool(photo))
 
     return send

@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 from bot.i18n import N_, Html, Translator, escape
-from models.activities import Activity, Counts, Event, Status
+from bot.media import CAPTION_MAX, fits_caption, visible_length
+from models.activities import Activity, Counts, Event, Status, place_of
 from models.areas import wijk_names
 
 THEMES = (
@@ -53,10 +54,40 @@ def when_text(t: Translator, activity: Activity, tz: tzinfo) -> str:
 
 
 async def card_text(
-    session: AsyncSession, t: Translator, activity: Activity, counts: Counts, tz: tzinfo
+    session: AsyncSession,
+    t: Translator,
+    activity: Activity,
+    counts: Counts,
+    tz: tzinfo,
+    *,
+    caption: bool = False,
 ) -> Html:
-    """Render the card: title, when, where, theme, description, and the answers so far."""
+    """Render the card: title, when, where, theme, description, and the answers so far.
+
+    As a caption (under a photo) it must fit Telegram's 1024 characters: the description is
+    shortened as far as needed; the facts and the counts always stay.
+    """
     names = await wijk_names(session, activity.wijk_ids)
+    place = await place_of(session, activity)
+    text = _card(t, activity, counts, tz, names, place, activity.description)
+    cut = activity.description
+    while caption and cut and not fits_caption(text):
+        excess = visible_length(text) - CAPTION_MAX
+        cut = cut[: max(0, len(cut) - excess - 1)].rstrip()
+        text = _card(t, activity, counts, tz, names, place, cut + "…" if cut else "")
+    return text
+
+
+def _card(
+    t: Translator,
+    activity: Activity,
+    counts: Counts,
+    tz: tzinfo,
+    names: list[str],
+    place: str,
+    description: str,
+) -> Html:
+    """Put the card's lines together."""
     lines = [
         t(
             "activity.title",
@@ -65,12 +96,12 @@ async def card_text(
         ),
         t("activity.when", when=Html(when_text(t, activity, tz))),
     ]
-    if activity.place:
-        lines.append(t("activity.place", place=activity.place))
+    if place:
+        lines.append(t("activity.place", place=place))
     if names:
         lines.append(t("activity.wijken", wijken=", ".join(names)))
-    if activity.description:
-        lines += ["", escape(activity.description)]
+    if description:
+        lines += ["", escape(description)]
     lines.append("")
     if activity.status == Status.CANCELLED:
         lines.append(t("activity.cancelled"))
@@ -134,8 +165,14 @@ def review_keyboard(t: Translator, activity: Activity) -> dict[str, Any]:
     ).to_dict()
 
 
-def ics_file(activity: Activity, tz: tzinfo, *, domain: str = "buurtbot") -> bytes:
-    """Make an .ics calendar file: local times with the zone's VTIMEZONE, and an alarm."""
+def ics_file(
+    activity: Activity, tz: tzinfo, *, place: str | None = None, domain: str = "buurtbot"
+) -> bytes:
+    """Make an .ics calendar file: local times with the zone's VTIMEZONE, and an alarm.
+
+    place: where it is now (see place_of); the stored place when not given.
+    """
+    place = activity.place if place is None else place
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Buurtbot//NL")
     calendar.add("version", "2.0")
@@ -145,8 +182,8 @@ def ics_file(activity: Activity, tz: tzinfo, *, domain: str = "buurtbot") -> byt
     event.add("dtstart", activity.starts_at.astimezone(tz))
     event.add("dtend", activity.ends_at.astimezone(tz))
     event.add("dtstamp", datetime.now(UTC))
-    if activity.place:
-        event.add("location", activity.place)
+    if place:
+        event.add("location", place)
     if activity.description:
         event.add("description", activity.description)
     alarm = icalendar.Alarm()

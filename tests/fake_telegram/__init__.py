@@ -10,6 +10,7 @@
         await ann.send("/start")
         reply = await ann.next_message()
         await ann.press(reply, "Nederlands")
+        await ann.send_photo("Met bijschrift")     # or ann.send_document("brief.pdf", b"...")
         assert fake.rejected() == []
 
 Inline mode (on by default; FakeTelegram(inline_mode=False) turns it off):

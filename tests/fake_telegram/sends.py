@@ -110,7 +110,7 @@ def send_photo(world: World, p: Params) -> Any:
     message = _send(world, p, "photo", "caption")
     message.photo = stored.upload.as_dict()
     size = {"file_id": stored.file_id, "file_unique_id": stored.file_unique_id}
-    message.media = {"photo": [{**size, "width": 640, "height": 480}]}
+    message.media = {"photo": [{**size, "width": stored.width, "height": stored.height}]}
     return world.add_bot_message(message).to_api()
 
 

@@ -27,11 +27,15 @@ __all__ = ["DEFAULT_ALLOWED_UPDATES", "StoredFile", "World"]
 class StoredFile:
     """A file known to the fake, downloadable under /file/bot<token>/<path>."""
 
-    def __init__(self, number: int, upload: UploadedFile, kind: str) -> None:
+    def __init__(
+        self, number: int, upload: UploadedFile, kind: str, size: tuple[int, int] = (640, 480)
+    ) -> None:
         self.file_id = f"FAKE{kind.upper()}{number:06d}"
         self.file_unique_id = f"U{number:06d}"
         self.path = f"{kind}s/file_{number}_{upload.filename}"
         self.upload = upload
+        self.kind = kind
+        self.width, self.height = size  # what a PhotoSize of it says (photos only)
 
 
 class World:
@@ -229,6 +233,14 @@ class World:
             return None
         raise bad_request("message to be replied not found")
 
+    def add_user_file(
+        self, upload: UploadedFile, kind: str, size: tuple[int, int] = (640, 480)
+    ) -> StoredFile:
+        """Keep a file a simulated user sent, so the bot can resend it by its file_id."""
+        stored = StoredFile(next(self._file_numbers), upload, kind, size)
+        self.files[stored.file_id] = stored
+        return stored
+
     def store_upload(self, value: UploadedFile | str, kind: str) -> StoredFile:
         """Keep an uploaded file, or find the one a file_id/URL names."""
         if isinstance(value, UploadedFile):
@@ -238,7 +250,11 @@ class World:
             self.files[stored.file_id] = stored
             return stored
         if value in self.files:
-            return self.files[value]
+            stored = self.files[value]
+            # Telegram keeps photos and other files apart: a photo's file_id is no document.
+            if (stored.kind == "photo") != (kind == "photo"):
+                raise bad_request("type of file mismatch")
+            return stored
         if value.startswith(("http://", "https://")):
             name = value.rstrip("/").rsplit("/", 1)[-1] or "file"
             upload = UploadedFile(name, b"", "application/octet-stream")

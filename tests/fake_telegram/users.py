@@ -10,6 +10,7 @@ from .chats import ChatCursor, text_entities
 from .errors import forbidden
 from .inline_actions import post_inline_result, send_inline_query
 from .limits import check_start_payload
+from .media import MediaSending
 from .models import CallbackQueryRecord, SentMessage
 from .state import now, shallow_reply
 
@@ -20,7 +21,7 @@ if TYPE_CHECKING:
 __all__ = ["FakeUser"]
 
 
-class FakeUser(ChatCursor):
+class FakeUser(ChatCursor, MediaSending):
     """A Telegram user; ``started``/``blocked`` model the private chat with the bot."""
 
     is_private = True
