@@ -42,6 +42,7 @@ EVENT = Command("activiteit", "event", N_("cmd.event"))
 SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
+ROLE = Command("rol", "role", N_("cmd.role"), roles=frozenset({Role.ADMIN}), in_groups=True)
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
 
 # Only commands that exist go here; each feature adds its own when it lands.
@@ -57,6 +58,7 @@ COMMANDS: tuple[Command, ...] = (
     SETTINGS,
     CANCEL,
     LINK,
+    ROLE,
     BROADCAST,
 )
 

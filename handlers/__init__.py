@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -13,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, START, VOLUNTEER
+from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, ROLE, START, VOLUNTEER
 from bot.context import BuurtContext
 from bot.persistence import DatabasePersistence
 from handlers import (
@@ -24,6 +25,7 @@ from handlers import (
     help,
     infopoints,
     onboarding,
+    roles,
     settings,
     subscriptions,
 )
@@ -58,6 +60,9 @@ def register_all(application: Application) -> None:
     add = application.add_handler
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
+    # A group's life: the bot removed, a group that became a supergroup (service messages).
+    add(ChatMemberHandler(groups.track_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration))
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
     add(settings.conversation())
     add(ask.conversation())
@@ -77,6 +82,7 @@ def register_all(application: Application) -> None:
     add(CommandHandler(MINE.names, actions.show_mine, filters=private))
     add(CommandHandler(VOLUNTEER.names, volunteer.show_volunteering, filters=private))
     add(CommandHandler(LINK.names, groups.start_link))
+    add(CommandHandler(ROLE.names, roles.start_role))
     add(CallbackQueryHandler(actions.press, pattern=REQUEST_BUTTONS))
     add(CallbackQueryHandler(actions.keep, pattern=r"^req:keep:\d{1,9}$"))
     add(CallbackQueryHandler(volunteer.press_profile, pattern=r"^vol:"))
@@ -91,6 +97,11 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(agenda.next_page, pattern=r"^act:page:(\d{1,5})$"))
     add(CallbackQueryHandler(broadcast.cancel_planned, pattern=r"^bc:cancel:(\d{1,9})$"))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
+    add(CallbackQueryHandler(groups.press_unlink, pattern=r"^link:off$"))
+    add(CallbackQueryHandler(roles.show_person, pattern=roles.PICK_PATTERN))
+    add(CallbackQueryHandler(roles.show_person, pattern=roles.WIJKEN_PATTERN))
+    add(CallbackQueryHandler(roles.change_role, pattern=roles.CHANGE_PATTERN))
+    add(CallbackQueryHandler(roles.close_menu, pattern=roles.CLOSE_PATTERN))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))
     add(CallbackQueryHandler(onboarding.choose_wijk, pattern=r"^ob:wijk:(\d{1,9})(?::(\d{1,9}))?$"))

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from models.groups import forget_card
+from models.groups import forget_card, migrate_chat
 
 _LOGGER = logging.getLogger("buurtbot.cards")
 # What each posted card shows now, per (chat, message): an edit to the same content is skipped
@@ -39,9 +39,18 @@ async def edit_cards(
         if _shown.get(where) == content:
             continue
         try:
-            await bot.edit_message_text(
-                text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-            )
+            try:
+                await bot.edit_message_text(
+                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
+                )
+            except ChatMigrated as exc:
+                # The group became a supergroup and took its history along: edit it there.
+                async with sessionmaker.begin() as session:
+                    await migrate_chat(session, card.chat_id, exc.new_chat_id)
+                where = (exc.new_chat_id, card.message_id)
+                await bot.edit_message_text(
+                    text, chat_id=exc.new_chat_id, message_id=card.message_id, reply_markup=markup
+                )
             _shown[where] = content
         except BadRequest as exc:
             reason = str(exc).lower()
