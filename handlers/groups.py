@@ -59,7 +59,10 @@ def _thread(update: Update) -> int:
 
 async def _missing_rights(context: BuurtContext, chat: Chat) -> list[str]:
     """Say which of the rights the bot uses it lacks in this group."""
-    me: ChatMember = await context.bot.get_chat_member(chat.id, context.bot.id)
+    try:
+        me: ChatMember = await context.bot.get_chat_member(chat.id, context.bot.id)
+    except TelegramError:
+        return []  # not knowing is no reason to refuse the link
     owner = me.status == ChatMemberStatus.OWNER
     admin = me.status == ChatMemberStatus.ADMINISTRATOR
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Update
-from telegram.error import Forbidden
+from telegram.error import BadRequest, Forbidden
 
 from bot.context import BuurtContext
 from bot.i18n import N_, Translator, pick_language, translator
@@ -175,7 +175,7 @@ async def show_person(update: Update, context: BuurtContext) -> None:
         build = _wijk_menu if wijken else _menu
         text, markup = await build(session, caller.t, person)
     await query.answer()
-    await query.edit_message_text(text, reply_markup=markup)
+    await _edit(update, text, markup)
 
 
 async def change_role(update: Update, context: BuurtContext) -> None:
@@ -229,7 +229,7 @@ async def change_role(update: Update, context: BuurtContext) -> None:
     context.services.dispatcher.wake()
     await query.answer(note or t("role.saved"), show_alert=note is not None)
     if changed:  # an unchanged menu would only be refused as "not modified"
-        await query.edit_message_text(text, reply_markup=markup)
+        await _edit(update, text, markup)
 
 
 async def _tell(
@@ -258,6 +258,17 @@ async def _tell(
         payload={"text": text},
         now=context.now(),
     )
+
+
+async def _edit(update: Update, text: str, markup: InlineKeyboardMarkup) -> None:
+    """Show the menu in the pressed message; a double press changes nothing, and that is fine."""
+    query = update.callback_query
+    assert query is not None
+    try:
+        await query.edit_message_text(text, reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
 
 
 async def close_menu(update: Update, context: BuurtContext) -> None:

@@ -12,6 +12,7 @@ from models.help_requests import RequestCard
 from tests.conftest import ADMIN_ID, BotRunner, eventually
 from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import onboarded
+from tests.test_activities import create_activity
 from tests.test_requests_flow import ask
 
 
@@ -56,6 +57,11 @@ async def test_link_a_group_and_a_topic_and_cards_go_to_the_topic(
     assert card.thread_id == topic
     send = [r for r in telegram.requests if r.method == "sendMessage" and r.params.get("chat_id")]
     assert any(r.params.get("message_thread_id") == topic for r in send)
+    # Activity cards go to the topic too.
+    await create_activity(admin)
+    activity = await forum.next_message(timeout=10)
+    assert "Koffie-ochtend <samen>" in activity.text
+    assert activity.thread_id == topic
 
     # /koppel again in the topic: it says what it is linked to and offers to unlink.
     await admin.send("/koppel", chat=forum, thread_id=topic)
@@ -116,14 +122,15 @@ async def test_a_group_that_becomes_a_supergroup_takes_its_link_and_cards_along(
     first = await old.next_message(timeout=10)
     assert "Hulpvraag" in first.text
 
-    new = old.migrate_to_supergroup(by=admin)
-
-    async def moved() -> bool:
+    async def cards_in(chat_id: int) -> bool:
         async with sessionmaker() as session:
             cards = [c.chat_id for c in await session.scalars(select(RequestCard))]
-        return await _active(sessionmaker, new.id, True) and cards == [new.id]
+        return cards == [chat_id]
 
-    await eventually(moved)
+    await eventually(lambda: cards_in(old.id))  # the card is saved just after it is sent
+    new = old.migrate_to_supergroup(by=admin)
+    await eventually(lambda: cards_in(new.id))
+    await eventually(lambda: _active(sessionmaker, new.id, True))
     # The moved card still works: a press in the supergroup edits it there.
     moved_card = new.messages[-1]
     await bob.press(moved_card, "🤝 Ik help")
@@ -140,7 +147,40 @@ async def test_a_group_that_becomes_a_supergroup_takes_its_link_and_cards_along(
     assert telegram.rejected() == []
 
 
-async def test_a_migration_missed_while_the_bot_was_down_is_found_when_sending(
+async def test_a_migration_missed_while_the_bot_was_down_is_found_when_editing(
+    bot_runner: BotRunner,
+    telegram: FakeTelegram,
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    await bot_runner.start()
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    ann = await onboarded(telegram, "Ann")
+    bob = await onboarded(telegram, "Bob")
+    old = telegram.add_group("Buurt Noord", members=[admin, ann, bob], basic=True)
+    old.set_admin(admin)
+    await link(telegram, admin, old)
+    await eventually(lambda: _active(sessionmaker, old.id, True))
+    await ask(ann, "Wie kan mijn brief posten?")
+    await old.next_message(timeout=10)
+    await bot_runner.stop()
+    new = old.migrate_to_supergroup(by=admin)
+    telegram.world.updates.clear()  # the service messages never reached the bot
+    await bot_runner.start()
+
+    # Editing the card finds out: it is edited in the supergroup, where its history went; the
+    # link moves along.
+    card = new.messages[-1]
+    await bob.press(card, "🤝 Ik help")
+    await telegram.wait_for(lambda: "Een buur helpt al" in (card.text or ""))
+    await eventually(lambda: _active(sessionmaker, new.id, True))
+    assert "Je helpt Ann" in (await bob.next_message(timeout=10)).text
+    migrated = [
+        r for r in telegram.rejected() if "upgraded to a supergroup" in (r.description or "")
+    ]
+    assert len(migrated) == 1  # Telegram said so once; then the bot used the new chat
+
+
+async def test_a_card_sent_to_a_group_that_migrated_goes_to_the_supergroup(
     bot_runner: BotRunner,
     telegram: FakeTelegram,
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -154,7 +194,7 @@ async def test_a_migration_missed_while_the_bot_was_down_is_found_when_sending(
     await eventually(lambda: _active(sessionmaker, old.id, True))
     await bot_runner.stop()
     new = old.migrate_to_supergroup(by=admin)
-    telegram.world.updates.clear()  # the service messages never reached the bot
+    telegram.world.updates.clear()
     await bot_runner.start()
 
     await ask(ann, "Wie kan mijn brief posten?")
@@ -164,4 +204,4 @@ async def test_a_migration_missed_while_the_bot_was_down_is_found_when_sending(
     migrated = [
         r for r in telegram.rejected() if "upgraded to a supergroup" in (r.description or "")
     ]
-    assert len(migrated) == 1  # Telegram said so once; then the bot used the new chat
+    assert len(migrated) == 1
