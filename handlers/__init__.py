@@ -98,6 +98,7 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(broadcast.cancel_planned, pattern=r"^bc:cancel:(\d{1,9})$"))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
     add(CallbackQueryHandler(groups.press_unlink, pattern=r"^link:off$"))
+    add(CallbackQueryHandler(groups.choose_buurt, pattern=r"^linkb:(\d{1,9})$"))
     add(CallbackQueryHandler(roles.show_person, pattern=roles.PICK_PATTERN))
     add(CallbackQueryHandler(roles.show_person, pattern=roles.WIJKEN_PATTERN))
     add(CallbackQueryHandler(roles.change_role, pattern=roles.CHANGE_PATTERN))

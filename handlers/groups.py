@@ -13,15 +13,16 @@ from telegram.error import TelegramError
 from bot.context import BuurtContext
 from bot.i18n import N_, Translator, pick_language, translator
 from handlers.common import Caller, close_buttons, identify_with_roles
-from handlers.keyboards import wijk_keyboard
+from handlers.keyboards import rows, wijk_keyboard
 from models import outbox
-from models.areas import get_wijk, list_wijken, wijk_names
+from models.areas import buurten_of, get_wijk, list_wijken, wijk_names
 from models.errors import NotFound
 from models.groups import (
     active_links_of_chat,
     link_group,
     link_of_chat,
     migrate_chat,
+    narrow_link,
     unlink_chat,
     unlink_group,
 )
@@ -150,13 +151,47 @@ async def choose_link(update: Update, context: BuurtContext) -> None:
                 linked_by_id=caller.person.id,
             )
             wijk = await get_wijk(session, link.wijk_id)
+            buurten = await buurten_of(session, link.wijk_id)
     except NotFound:
         await query.answer(t("error.not_found"), show_alert=True)
         return
     assert wijk is not None
     await query.answer()
-    done = N_("link.done_topic") if thread else N_("link.done")
-    await close_buttons(update, t(done, wijk=wijk.name))
+    done = t(N_("link.done_topic") if thread else N_("link.done"), wijk=wijk.name)
+    if not buurten:
+        await close_buttons(update, done)
+        return
+    # Most groups are about a whole wijk; a buurt's own group can narrow it down.
+    buttons = [InlineKeyboardButton(b.name, callback_data=f"linkb:{b.id}") for b in buurten[:98]]
+    more = t("link.choose_buurt")
+    await query.edit_message_text(f"{done}\n\n{more}", reply_markup=rows(buttons))
+
+
+async def choose_buurt(update: Update, context: BuurtContext) -> None:
+    """Let a linked group (or topic) show only one buurt; the right is checked again."""
+    query = update.callback_query
+    assert query is not None
+    assert context.match is not None
+    assert update.effective_chat is not None
+    caller, allowed = await _may_link(update, context)
+    t = caller.t
+    if not allowed:
+        await query.answer(t("link.not_allowed"), show_alert=True)
+        return
+    try:
+        async with context.session() as session:
+            _link, buurt = await narrow_link(
+                session,
+                chat_id=update.effective_chat.id,
+                thread_id=_thread(update),
+                buurt_id=int(context.match.group(1)),
+                actor_id=caller.person.id,
+            )
+    except NotFound:
+        await query.answer(t("error.not_found"), show_alert=True)
+        return
+    await query.answer()
+    await close_buttons(update, t("link.done_buurt", buurt=buurt.name))
 
 
 async def press_unlink(update: Update, context: BuurtContext) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from models import outbox
 from models.activities import ActivityCard
-from models.areas import Wijk
+from models.areas import Buurt, Wijk
 from models.audit import record
 from models.base import Base, TimestampMixin, utcnow
 from models.errors import NotFound
@@ -29,6 +29,8 @@ class GroupLink(TimestampMixin, Base):
     # 0 for the group itself: a NULL would escape the unique constraint.
     thread_id: Mapped[int] = mapped_column(default=0)
     wijk_id: Mapped[int] = mapped_column(ForeignKey("wijk.id", ondelete="CASCADE"), index=True)
+    # Set when the group is about one buurt: then only that buurt's requests come here.
+    buurt_id: Mapped[int | None] = mapped_column(ForeignKey("buurt.id", ondelete="SET NULL"))
     title: Mapped[str] = mapped_column(String(255), default="")
     active: Mapped[bool] = mapped_column(default=True)
     linked_by_id: Mapped[int | None] = mapped_column(ForeignKey("person.id", ondelete="SET NULL"))
@@ -54,7 +56,7 @@ async def link_group(
     if link is None:
         link = GroupLink(chat_id=chat_id, thread_id=thread, wijk_id=wijk_id)
         session.add(link)
-    link.wijk_id, link.title, link.active = wijk_id, title[:255], True
+    link.wijk_id, link.title, link.active, link.buurt_id = wijk_id, title[:255], True, None
     link.linked_by_id, link.unlinked_at = linked_by_id, None
     await session.flush()
     await record(
@@ -66,6 +68,37 @@ async def link_group(
         detail=f"thread:{thread}",
     )
     return link
+
+
+async def narrow_link(
+    session: AsyncSession,
+    *,
+    chat_id: int,
+    thread_id: int | None,
+    buurt_id: int,
+    actor_id: int | None,
+) -> tuple[GroupLink, Buurt]:
+    """Make a linked group (or topic) show only one buurt of its wijk."""
+    link = await session.scalar(
+        select(GroupLink).where(
+            GroupLink.chat_id == chat_id,
+            GroupLink.thread_id == (thread_id or 0),
+            GroupLink.active.is_(True),
+        )
+    )
+    buurt = await session.get(Buurt, buurt_id)
+    if link is None or buurt is None or buurt.wijk_id != link.wijk_id:
+        raise NotFound("link or buurt")
+    link.buurt_id = buurt.id
+    await record(
+        session,
+        "group.link",
+        actor_id=actor_id,
+        wijk_id=link.wijk_id,
+        target=f"chat:{chat_id}",
+        detail=f"thread:{link.thread_id} buurt:{buurt.id}",
+    )
+    return link, buurt
 
 
 async def unlink_group(
@@ -165,6 +198,17 @@ async def links_for_wijk(session: AsyncSession, wijk_id: int) -> list[GroupLink]
         select(GroupLink).where(GroupLink.wijk_id == wijk_id, GroupLink.active.is_(True))
     )
     return list(rows)
+
+
+async def links_for_request(
+    session: AsyncSession, wijk_id: int, buurt_id: int | None
+) -> list[GroupLink]:
+    """Return where a request's card goes: its wijk's groups, except those of other buurten."""
+    return [
+        link
+        for link in await links_for_wijk(session, wijk_id)
+        if link.buurt_id is None or link.buurt_id == buurt_id
+    ]
 
 
 async def link_of_chat(

@@ -20,7 +20,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from models.areas import Wijk
+from models.areas import Buurt, Wijk
 from models.groups import GroupLink, link_group
 from models.people import (
     Person,
@@ -222,6 +222,17 @@ async def unlink_button(arena: Arena, user: FakeUser) -> bool:
     return not await arena.link_active()
 
 
+async def narrow_button(arena: Arena, user: FakeUser) -> bool:
+    """Press linkb:<westkant> in the group: does the link show only that buurt?"""
+    async with arena.sessionmaker() as session:
+        buurt = await session.scalar(select(Buurt).where(Buurt.code == "N1"))
+    assert buurt is not None
+    await press(arena, user, f"linkb:{buurt.id}", in_group=True)
+    async with arena.sessionmaker() as session:
+        link = await session.scalar(select(GroupLink).where(GroupLink.chat_id == arena.group.id))
+    return link is not None and link.buurt_id == buurt.id
+
+
 async def unlinked(arena: Arena) -> None:
     """Start without a link."""
     await arena.set_link(False)
@@ -241,6 +252,7 @@ CASES = [
     Case("button rol:g (buurtassistent of a wijk)", ADMINS_ONLY, role_wijk_button, no_tess_roles),
     Case("/koppel", ADMINS_ONLY, link_command),
     Case("button link:<wijk>", ADMINS_ONLY, link_button, unlinked),
+    Case("button linkb:<buurt>", ADMINS_ONLY, narrow_button, linked),
     Case("/koppel uit", ADMINS_ONLY, unlink_command, linked),
     Case("button link:off", ADMINS_ONLY, unlink_button, linked),
 ]

@@ -6,9 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from models.areas import Buurt
 from models.audit import entries
 from models.groups import GroupLink
 from models.help_requests import RequestCard
+from models.people import get_person
 from tests.conftest import ADMIN_ID, BotRunner, eventually
 from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import onboarded
@@ -75,6 +77,42 @@ async def test_link_a_group_and_a_topic_and_cards_go_to_the_topic(
     assert actions.count("group.link") == 1
     assert actions.count("group.unlink") == 1
     assert telegram.rejected() == []
+
+
+async def test_a_group_about_one_buurt_gets_only_that_buurts_requests(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    admin = await onboarded(telegram, "Beheer", user_id=ADMIN_ID)
+    west, east = await onboarded(telegram, "Wil"), await onboarded(telegram, "Oscar")
+    async with sessionmaker.begin() as session:
+        for user, code in ((west, "N1"), (east, "N2")):
+            person = await get_person(session, user.id)
+            assert person is not None
+            person.home_buurt_id = await session.scalar(select(Buurt.id).where(Buurt.code == code))
+    group = telegram.add_group("Westkant", members=[admin, west, east])
+    group.set_admin(admin)
+    await link(telegram, admin, group)
+    choice = group.last_message
+    assert choice is not None
+    assert "Gaat deze groep over één buurt?" in choice.text
+    await admin.press(choice, "Westkant")
+    await telegram.wait_for(lambda: "Gekoppeld aan de buurt Westkant" in (choice.text or ""))
+
+    await ask(east, "Wie helpt me met de tuin in Oostkant?")
+    await ask(west, "Wie helpt me met de tuin in Westkant?")
+    card = await group.next_message(timeout=10)
+    assert "Westkant" in card.text  # Oscar's request from Oostkant did not come here
+    assert not any("Oostkant?" in (m.text or "") for m in group.messages)
+    async with sessionmaker() as session:
+        details = [e.detail for e in await entries(session) if e.action == "group.link"]
+    assert details[-1].endswith(f"buurt:{await _buurt_id(sessionmaker, 'N1')}")
+
+
+async def _buurt_id(sessionmaker: async_sessionmaker[AsyncSession], code: str) -> int:
+    async with sessionmaker() as session:
+        found = await session.scalar(select(Buurt.id).where(Buurt.code == code))
+    assert found is not None
+    return found
 
 
 async def test_the_bot_removed_switches_the_link_off_and_tells_the_admins(

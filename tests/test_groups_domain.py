@@ -9,9 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from models import outbox
-from models.areas import Wijk
+from models.areas import Buurt, Wijk
 from models.audit import entries
-from models.groups import GroupLink, link_group, migrate_chat, unlink_chat, unlink_group
+from models.errors import NotFound
+from models.groups import (
+    GroupLink,
+    link_group,
+    links_for_request,
+    migrate_chat,
+    narrow_link,
+    unlink_chat,
+    unlink_group,
+)
 from models.outbox import Kind, OutboxMessage
 from models.people import (
     LastAdmin,
@@ -110,3 +119,36 @@ async def test_links_unlink_and_migrate(sessionmaker: async_sessionmaker[AsyncSe
         "group.migrate",
         "group.unlink",
     ]
+
+
+async def test_a_link_narrowed_to_one_buurt(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
+    async with sessionmaker.begin() as session:
+        noord, zuid = Wijk(code="N", name="Noord"), Wijk(code="Z", name="Zuid")
+        session.add_all([noord, zuid])
+        await session.flush()
+        west = Buurt(code="N1", name="West", wijk_id=noord.id)
+        elsewhere = Buurt(code="Z1", name="Elders", wijk_id=zuid.id)
+        session.add_all([west, elsewhere])
+        await session.flush()
+        for chat in (-1, -2):
+            await link_group(
+                session, chat_id=chat, thread_id=0, wijk_id=noord.id, title="", linked_by_id=None
+            )
+        with pytest.raises(NotFound):  # a buurt of another wijk
+            await narrow_link(
+                session, chat_id=-1, thread_id=0, buurt_id=elsewhere.id, actor_id=None
+            )
+        with pytest.raises(NotFound):  # a chat that is not linked
+            await narrow_link(session, chat_id=-9, thread_id=0, buurt_id=west.id, actor_id=None)
+        await narrow_link(session, chat_id=-1, thread_id=0, buurt_id=west.id, actor_id=None)
+        chats = {link.chat_id for link in await links_for_request(session, noord.id, west.id)}
+        assert chats == {-1, -2}
+        assert {link.chat_id for link in await links_for_request(session, noord.id, None)} == {-2}
+        # Linking to a wijk again shows the whole wijk again.
+        await link_group(
+            session, chat_id=-1, thread_id=0, wijk_id=noord.id, title="", linked_by_id=None
+        )
+        assert {link.chat_id for link in await links_for_request(session, noord.id, None)} == {
+            -1,
+            -2,
+        }
