@@ -60,7 +60,8 @@ def register_all(application: Application) -> None:
     add = application.add_handler
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
-    # A group's life: the bot removed, a group that became a supergroup (service messages).
+    # A group's life (the bot removed; a group became a supergroup): service updates that no
+    # flow or fallback should see first.
     add(ChatMemberHandler(groups.track_membership, ChatMemberHandler.MY_CHAT_MEMBER))
     add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration))
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
