@@ -43,6 +43,7 @@ SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
 QUEUE = Command("wachtrij", "queue", N_("cmd.queue"), roles=frozenset({Role.BUURTASSISTENT}))
+ROLE = Command("rol", "role", N_("cmd.role"), roles=frozenset({Role.ADMIN}), in_groups=True)
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
 STATS = Command("stats", None, N_("cmd.stats"), roles=frozenset({Role.BUURTASSISTENT, Role.ADMIN}))
 
@@ -60,6 +61,7 @@ COMMANDS: tuple[Command, ...] = (
     CANCEL,
     QUEUE,
     LINK,
+    ROLE,
     BROADCAST,
     STATS,
 )

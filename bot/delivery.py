@@ -17,11 +17,12 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
-from telegram.error import BadRequest, Forbidden, TelegramError
+from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.clock import Clock
 from bot.media import Media, send_media
 from models import outbox
+from models.groups import migrate_chat
 from models.outbox import Kind, OutboxMessage
 from models.people import Person
 
@@ -182,10 +183,15 @@ class Dispatcher:
         """Send one message; return it with its error, when to retry, and whether 403."""
         assert self._bot is not None
         try:
-            if message.kind == Kind.TEXT:
-                await self._send_text(message)
-            else:
-                await self._send_card(self._bot, self._sessionmaker, message)
+            try:
+                await self._send_one(message)
+            except ChatMigrated as exc:
+                # The group became a supergroup: move it there (links, cards, queue) and send
+                # this message there; the next ones already go to the new chat.
+                async with self._sessionmaker.begin() as session:
+                    await migrate_chat(session, message.chat_id, exc.new_chat_id)
+                message.chat_id = exc.new_chat_id
+                await self._send_one(message)
         except Forbidden as exc:
             return message, f"Forbidden: {exc}", None, True
         except BadRequest as exc:
@@ -199,6 +205,14 @@ class Dispatcher:
                 retry = self._clock.now() + outbox.backoff(message.attempts)
             return message, f"{type(exc).__name__}: {exc}", retry, False
         return message, None, None, False
+
+    async def _send_one(self, message: OutboxMessage) -> None:
+        """Send a text, or hand a card to the card sender."""
+        assert self._bot is not None
+        if message.kind == Kind.TEXT:
+            await self._send_text(message)
+        else:
+            await self._send_card(self._bot, self._sessionmaker, message)
 
     async def _send_digest(
         self, items: list[OutboxMessage]

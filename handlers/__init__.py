@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import (
     Application,
     CallbackQueryHandler,
+    ChatMemberHandler,
     CommandHandler,
     InlineQueryHandler,
     MessageHandler,
@@ -13,7 +14,7 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, QUEUE, START, STATS, VOLUNTEER
+from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, QUEUE, ROLE, START, STATS, VOLUNTEER
 from bot.context import BuurtContext
 from bot.persistence import DatabasePersistence
 from handlers import (
@@ -26,6 +27,7 @@ from handlers import (
     onboarding,
     queue,
     queue_note,
+    roles,
     settings,
     stats,
     subscriptions,
@@ -62,6 +64,10 @@ def register_all(application: Application) -> None:
     add = application.add_handler
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
+    # A group's life (the bot removed; a group became a supergroup): service updates that no
+    # flow or fallback should see first.
+    add(ChatMemberHandler(groups.track_membership, ChatMemberHandler.MY_CHAT_MEMBER))
+    add(MessageHandler(filters.StatusUpdate.MIGRATE, groups.follow_migration))
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
     add(settings.conversation())
     add(ask.conversation())
@@ -85,6 +91,7 @@ def register_all(application: Application) -> None:
     add(CommandHandler(QUEUE.names, queue.show_queue))
     add(CallbackQueryHandler(queue.press, pattern=QUEUE_BUTTONS))
     add(CallbackQueryHandler(queue.answer, pattern=r"^offer:(yes|no):(\d{1,9})$"))
+    add(CommandHandler(ROLE.names, roles.start_role))
     add(CallbackQueryHandler(actions.press, pattern=REQUEST_BUTTONS))
     add(CallbackQueryHandler(actions.keep, pattern=r"^req:keep:\d{1,9}$"))
     add(CallbackQueryHandler(volunteer.press_profile, pattern=r"^vol:"))
@@ -103,6 +110,12 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(stats.send_csv, pattern=stats.CSV_PATTERN))
     add(CallbackQueryHandler(stats.send_audit, pattern=stats.AUDIT_PATTERN))
     add(CallbackQueryHandler(groups.choose_link, pattern=r"^link:(\d{1,9}):(\d{1,12})$"))
+    add(CallbackQueryHandler(groups.press_unlink, pattern=r"^link:off$"))
+    add(CallbackQueryHandler(groups.choose_buurt, pattern=r"^linkb:(\d{1,9})$"))
+    add(CallbackQueryHandler(roles.show_person, pattern=roles.PICK_PATTERN))
+    add(CallbackQueryHandler(roles.show_person, pattern=roles.WIJKEN_PATTERN))
+    add(CallbackQueryHandler(roles.change_role, pattern=roles.CHANGE_PATTERN))
+    add(CallbackQueryHandler(roles.close_menu, pattern=roles.CLOSE_PATTERN))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))
     add(CallbackQueryHandler(onboarding.choose_wijk, pattern=r"^ob:wijk:(\d{1,9})(?::(\d{1,9}))?$"))

@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram import Bot, InlineKeyboardMarkup
-from telegram.error import BadRequest, Forbidden
+from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from models.groups import forget_card
+from models.groups import forget_card, migrate_chat
 
 _LOGGER = logging.getLogger("buurtbot.cards")
 # What each posted card shows now, per (chat, message): an edit to the same content is skipped
@@ -43,15 +43,14 @@ async def edit_cards(
         if _shown.get(where) == content:
             continue
         try:
-            if caption:
-                await bot.edit_message_caption(
-                    chat_id=card.chat_id, message_id=card.message_id, caption=text,
-                    reply_markup=markup,
-                )  # fmt: skip
-            else:
-                await bot.edit_message_text(
-                    text, chat_id=card.chat_id, message_id=card.message_id, reply_markup=markup
-                )
+            try:
+                await _edit(bot, card.chat_id, card.message_id, text, markup, caption=caption)
+            except ChatMigrated as exc:
+                # The group became a supergroup and took its history along: edit it there.
+                async with sessionmaker.begin() as session:
+                    await migrate_chat(session, card.chat_id, exc.new_chat_id)
+                where = (exc.new_chat_id, card.message_id)
+                await _edit(bot, exc.new_chat_id, card.message_id, text, markup, caption=caption)
             _shown[where] = content
         except BadRequest as exc:
             reason = str(exc).lower()
@@ -85,3 +84,23 @@ async def _forget(
 def remember(chat_id: int, message_id: int, text: str, markup: InlineKeyboardMarkup | None) -> None:
     """Note what a newly posted card shows."""
     _shown[(chat_id, message_id)] = text + repr(markup.to_dict() if markup else None)
+
+
+async def _edit(
+    bot: Bot,
+    chat_id: int,
+    message_id: int,
+    text: str,
+    markup: InlineKeyboardMarkup | None,
+    *,
+    caption: bool,
+) -> None:
+    """Edit a card's text, or its caption when the card is a photo."""
+    if caption:
+        await bot.edit_message_caption(
+            chat_id=chat_id, message_id=message_id, caption=text, reply_markup=markup
+        )
+    else:
+        await bot.edit_message_text(
+            text, chat_id=chat_id, message_id=message_id, reply_markup=markup
+        )

@@ -218,6 +218,12 @@ async def get_buurt(session: AsyncSession, buurt_id: int) -> Buurt | None:
     return await session.get(Buurt, buurt_id)
 
 
+async def buurten_of(session: AsyncSession, wijk_id: int) -> list[Buurt]:
+    """Return the buurten of a wijk, by name."""
+    rows = await session.scalars(select(Buurt).where(Buurt.wijk_id == wijk_id).order_by(Buurt.name))
+    return list(rows)
+
+
 async def locate(session: AsyncSession, *, latitude: float, longitude: float) -> Placement:
     """Place a point in its wijk and buurt; outside all, name the nearest wijk."""
     lon, lat = longitude, latitude

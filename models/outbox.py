@@ -185,6 +185,18 @@ async def mark_failed(
     )
 
 
+async def move_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> None:
+    """Send what is still queued for a group to the supergroup it became."""
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.chat_id == old_chat_id,
+            OutboxMessage.status.in_((Status.PENDING, Status.SENDING)),
+        )
+        .values(chat_id=new_chat_id)
+    )
+
+
 async def release_interrupted(session: AsyncSession) -> int:
     """Put messages left "sending" by a crash back in the queue; return how many."""
     result = await session.execute(

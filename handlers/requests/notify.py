@@ -12,7 +12,7 @@ from bot.config import Config
 from bot.i18n import Html, Translator, escape, pick_language, translator
 from handlers.requests.render import card_text, facts_of, local_time, when_text
 from models import outbox
-from models.groups import links_for_wijk
+from models.groups import links_for_request
 from models.help_requests import Event, HelpRequest, Notice, Outcome
 from models.help_requests import Status as RequestStatus
 from models.outbox import Kind, OutboxMessage
@@ -46,7 +46,7 @@ async def queue_outcome(
     """Queue the cards and the messages an outcome asks for."""
     request = outcome.request
     if outcome.post_cards:
-        for link in await links_for_wijk(session, request.wijk_id):
+        for link in await links_for_request(session, request.wijk_id, request.buurt_id):
             await outbox.enqueue(
                 session,
                 kind=Kind.CARD,

@@ -6,9 +6,10 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from .errors import ApiError, bad_request
+from .errors import ApiError, bad_request, chat_migrated
 from .groups import FakeGroup
 from .limits import check_commands
+from .members import chat_member
 from .state import DEFAULT_ALLOWED_UPDATES, World
 
 __all__ = ["BOT_HANDLERS", "PollSuperseded", "scope_key"]
@@ -176,65 +177,23 @@ def get_chat(world: World, p: Params) -> Any:
     }
 
 
-def _member(status: str, user: dict[str, Any], rights: dict[str, bool]) -> dict[str, Any]:
-    """Build a ChatMember object of the given status with every field PTB requires."""
-    member: dict[str, Any] = {"status": status, "user": user}
-    if status == "creator":
-        member["is_anonymous"] = False
-    elif status == "administrator":
-        member.update(
-            can_be_edited=False,
-            is_anonymous=False,
-            can_manage_chat=True,
-            can_delete_messages=rights.get("can_delete_messages", False),
-            can_manage_video_chats=False,
-            can_restrict_members=rights.get("can_restrict_members", False),
-            can_promote_members=False,
-            can_change_info=rights.get("can_change_info", False),
-            can_invite_users=rights.get("can_invite_users", True),
-            can_post_stories=False,
-            can_edit_stories=False,
-            can_delete_stories=False,
-            can_post_messages=rights.get("can_post_messages", True),
-            can_edit_messages=rights.get("can_edit_messages", False),
-            can_pin_messages=rights.get("can_pin_messages", False),
-            can_manage_topics=rights.get("can_manage_topics", False),
-        )
-    elif status == "restricted":
-        can_send = rights.get("can_post_messages", False)
-        sends = ("audios", "documents", "photos", "videos", "video_notes", "voice_notes", "polls")
-        member.update(
-            is_member=True,
-            can_send_messages=can_send,
-            **{f"can_send_{kind}": False for kind in sends},
-            can_send_other_messages=False,
-            can_add_web_page_previews=False,
-            can_react_to_messages=False,
-            can_edit_tag=False,
-            can_change_info=False,
-            can_invite_users=False,
-            can_pin_messages=rights.get("can_pin_messages", False),
-            can_manage_topics=rights.get("can_manage_topics", False),
-            until_date=0,
-        )
-    elif status == "kicked":
-        member["until_date"] = 0
-    return member
-
-
 def get_chat_member(world: World, p: Params) -> Any:
-    """Handle getChatMember for the bot itself and for simulated users."""
+    """Handle getChatMember for the bot itself and for simulated users (with their rights)."""
     chat = world.chat(p["chat_id"])
+    if isinstance(chat, FakeGroup) and chat.migrated_to is not None:
+        raise chat_migrated(chat.migrated_to)
     user_id = p["user_id"]
     if user_id == world.bot_user["id"]:
         if isinstance(chat, FakeGroup):
-            return _member(chat.bot_status, world.bot_from, chat.bot_permissions)
-        return _member("member", world.bot_from, {})
+            return chat_member(chat.bot_status, world.bot_from, chat.bot_permissions)
+        return chat_member("member", world.bot_from, {})
     user = world.users.get(user_id)
     if user is None or (not isinstance(chat, FakeGroup) and chat is not user):
         raise bad_request("user not found")
-    status = chat.member_status(user) if isinstance(chat, FakeGroup) else "member"
-    return _member(status, user.to_api(), {})
+    if not isinstance(chat, FakeGroup):
+        return chat_member("member", user.to_api(), {})
+    rights = chat.admin_rights.get(user.id, {})
+    return chat_member(chat.member_status(user), user.to_api(), rights)
 
 
 def create_forum_topic(world: World, p: Params) -> Any:

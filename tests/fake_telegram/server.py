@@ -166,10 +166,22 @@ class FakeTelegram:
         return user
 
     def add_group(
-        self, title: str = "Buurtgroep Oost", forum: bool = False, members: Iterable[FakeUser] = ()
+        self,
+        title: str = "Buurtgroep Oost",
+        forum: bool = False,
+        members: Iterable[FakeUser] = (),
+        *,
+        basic: bool = False,
     ) -> FakeGroup:
-        """Create a supergroup (a forum with forum=True) that the bot is a member of."""
-        group = FakeGroup(self.world, self.world.new_group_id(), title, is_forum=forum)
+        """Create a supergroup (a forum with forum=True) that the bot is a member of.
+
+        With basic=True it is a basic group ("group"), which can migrate_to_supergroup().
+        """
+        world = self.world
+        if basic:
+            group = FakeGroup(world, world.new_basic_group_id(), title, kind="group")
+        else:
+            group = FakeGroup(world, world.new_group_id(), title, is_forum=forum)
         for user in members:
             group.add_member(user)
         self.world.groups[group.id] = group

@@ -136,6 +136,14 @@ class World:
         self._message_ids[chat_id] = self._message_ids.get(chat_id, 0) + 1
         return self._message_ids[chat_id]
 
+    def set_message_counter(self, chat_id: int, last_id: int) -> None:
+        """Continue a chat's message ids after last_id (a migrated group keeps its history)."""
+        self._message_ids[chat_id] = last_id
+
+    def new_basic_group_id(self) -> int:
+        """Allocate a basic group id (negative, without the -100 prefix)."""
+        return -4_000_000_000 - next(self._group_ids)
+
     def enqueue_update(self, kind: str, payload: dict[str, Any]) -> bool:
         """Queue an update for getUpdates; return False if allowed_updates filters it out."""
         if kind not in self.allowed_updates:

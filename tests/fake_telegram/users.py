@@ -229,6 +229,8 @@ class FakeUser(ChatCursor, MediaSending):
             self._private_activity()
         elif self not in group.members:
             raise ValueError(f"{self!r} is not a member of {group!r}; use add_member")
+        elif group.migrated_to is not None:
+            raise ValueError(f"{group!r} became supergroup {group.migrated_to}; write there")
         if thread_id is not None and thread_id not in chat.topics:
             raise ValueError(f"{chat!r} has no forum topic {thread_id}")
         message: dict[str, Any] = {
