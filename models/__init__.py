@@ -14,6 +14,7 @@ from models import (
     infopoints,
     outbox,
     people,
+    privacy,
     subscriptions,
     volunteers,
 )
@@ -31,6 +32,7 @@ __all__ = [
     "infopoints",
     "outbox",
     "people",
+    "privacy",
     "subscriptions",
     "volunteers",
 ]
