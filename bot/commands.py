@@ -43,6 +43,9 @@ SETTINGS = Command("instellingen", "settings", N_("cmd.settings"))
 CANCEL = Command("annuleer", "cancel", N_("cmd.cancel"))
 LINK = Command("koppel", "link", N_("cmd.link"), roles=frozenset({Role.ADMIN}), in_groups=True)
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
+PRIVACY = Command("privacy", None, N_("cmd.privacy"), in_groups=True)
+MYDATA = Command("mijngegevens", "mydata", N_("cmd.mydata"))
+FORGET = Command("vergeetmij", "forgetme", N_("cmd.forget"))
 
 # Only commands that exist go here; each feature adds its own when it lands.
 COMMANDS: tuple[Command, ...] = (
@@ -55,6 +58,9 @@ COMMANDS: tuple[Command, ...] = (
     AGENDA,
     EVENT,
     SETTINGS,
+    PRIVACY,
+    MYDATA,
+    FORGET,
     CANCEL,
     LINK,
     BROADCAST,

@@ -175,9 +175,7 @@ async def _rsvps(job: _Job) -> None:
 
 async def _activities(job: _Job) -> None:
     """Keep organised activities for the people coming, without the organiser's traces."""
-    rows = await job.session.scalars(
-        select(Activity).where(Activity.organiser_id == job.person.id)
-    )
+    rows = await job.session.scalars(select(Activity).where(Activity.organiser_id == job.person.id))
     for activity in rows:
         job.activities.add(activity.id)
         activity.organiser_id = None

@@ -53,9 +53,9 @@ async def _rows_of(
         condition = table.c.id == person.id
     elif concerns_people(table):
         conditions = [c == person.id for c in person_columns(table)]
-        conditions += [table.c[name] == person.telegram_id for name in TELEGRAM_ID_COLUMNS.get(
-            table.name, ()
-        )]
+        conditions += [
+            table.c[name] == person.telegram_id for name in TELEGRAM_ID_COLUMNS.get(table.name, ())
+        ]
         key = TELEGRAM_KEY_COLUMNS.get(table.name)
         if key is not None:
             conditions.append(table.c[key].contains(str(person.telegram_id)))
@@ -82,7 +82,9 @@ async def _rows_of(
     links = {c.name for c in person_columns(table)}
     return [
         {
-            name: (OTHER_PERSON if name in links and value not in (None, person.id) else _plain(value))
+            name: (
+                OTHER_PERSON if name in links and value not in (None, person.id) else _plain(value)
+            )
             for name, value in row.items()
         }
         for row in rows
