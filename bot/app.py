@@ -19,6 +19,7 @@ from bot.delivery import Dispatcher, by_kind
 from bot.errors import handle_error
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
+from bot.redact import redact_in_logs
 from bot.scheduling import schedule_jobs
 from handlers.activities.notify import make_activity_card_sender
 from handlers.requests.cards import make_card_sender
@@ -46,6 +47,7 @@ def build_application(
 ) -> Application:
     """Assemble the bot: Telegram client, database, persistence, handlers and start-up work."""
     quiet_http_loggers()
+    redact_in_logs(config.telegram.token)
     engine = engine or create_engine(config.database.url, echo=config.database.echo)
     sessionmaker = create_sessionmaker(
         engine,
