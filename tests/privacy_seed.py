@@ -62,9 +62,18 @@ def _request(wijk_id: int, now: datetime, **values: object) -> HelpRequest:
 
 
 async def seed_everything(
-    sessionmaker: async_sessionmaker[AsyncSession], *, other_telegram_id: int, now: datetime
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    other_telegram_id: int,
+    now: datetime,
+    cards: tuple[int, int, int],
 ) -> Seeded:
-    """Add rows about the (onboarded) subject to every table; some of them also name them."""
+    """Add rows about the (onboarded) subject to every table; some of them also name them.
+
+    ``cards`` is (group chat id, a message for a request card, one for an activity card):
+    erasing edits those cards, so they must be real messages.
+    """
+    chat_id, request_message, activity_message = cards
     async with sessionmaker.begin() as session:
         subject = await get_person(session, SUBJECT_ID)
         other = await get_person(session, other_telegram_id)
@@ -99,7 +108,11 @@ async def seed_everything(
                              comment=f"Dank! {named}"))  # fmt: skip
         session.add(Feedback(request_id=own_closed.id, person_id=them, role="helper", score=3,
                              comment=f"Fijn geholpen bij {NAME}"))  # fmt: skip
-        session.add(RequestCard(request_id=helped.id, chat_id=-100_555, thread_id=0, message_id=7))
+        session.add(
+            RequestCard(
+                request_id=own_closed.id, chat_id=chat_id, thread_id=0, message_id=request_message
+            )
+        )
         point = InfoPoint(key="buurthuis", name="Buurthuis", wijk_id=wijk.id, opening_hours="")
         session.add(point)
         await session.flush()
@@ -117,7 +130,11 @@ async def seed_everything(
         )  # fmt: skip
         session.add_all([mine, theirs])
         await session.flush()
-        session.add(ActivityCard(activity_id=mine.id, chat_id=-100_555, thread_id=0, message_id=8))
+        session.add(
+            ActivityCard(
+                activity_id=mine.id, chat_id=chat_id, thread_id=0, message_id=activity_message
+            )
+        )
         session.add(Rsvp(activity_id=theirs.id, person_id=me, answer="yes", created_at=now))
         # Bob waits for the only place at the walk: Zoëtje's erasure gives it to him.
         session.add(
@@ -148,8 +165,10 @@ async def seed_everything(
                               payload={"text": broadcast.text}),
             ]
         )  # fmt: skip
-        session.add(FlowData(telegram_id=SUBJECT_ID, data={"draft": {"text": named}}))
-        session.add(ConversationState(name="ask", key=f"[{SUBJECT_ID}, {SUBJECT_ID}]", state=2))
+        await session.merge(FlowData(telegram_id=SUBJECT_ID, data={"draft": {"text": named}}))
+        await session.merge(
+            ConversationState(name="ask", key=f"[{SUBJECT_ID}, {SUBJECT_ID}]", state=2)
+        )
         return Seeded(me, them, own_closed.id, helped.id, others_request.id)
 
 

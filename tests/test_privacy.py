@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -24,7 +24,7 @@ from models.privacy.registry import NO_PERSONAL_DATA, person_columns, tables
 from models.subscriptions import Subscription
 from models.volunteers import Volunteer
 from tests.conftest import BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram, FakeUser
+from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
 from tests.privacy_seed import NAME, PHONE, SUBJECT_ID, SURNAME, USERNAME, seed_everything
 from tests.test_activities import wait_text_document
@@ -199,16 +199,30 @@ def _ids(rows: list[dict[str, object]], table: str) -> set[object]:
     return {row[key] for row in rows}
 
 
+@dataclass(frozen=True)
+class Scene:
+    """The person whose data is seeded, a neighbour, their group and two old cards in it."""
+
+    subject: FakeUser
+    bob: FakeUser
+    group: FakeGroup
+    cards: tuple[int, int, int]
+
+
 async def subject_and_bob(
-    telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
-) -> tuple[FakeUser, FakeUser]:
-    """Onboard the person whose data is seeded, and a neighbour, in a linked group."""
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> Scene:
+    """Onboard the person whose data is seeded and a neighbour, in a linked group."""
     subject = await onboarded(
         telegram, NAME, last_name=SURNAME, username=USERNAME, user_id=SUBJECT_ID
     )
     bob = await onboarded(telegram, "Bob")
-    await linked_group(telegram, sessionmaker, [subject, bob])
-    return subject, bob
+    group = await linked_group(telegram, sessionmaker, [subject, bob])
+    # Two earlier cards (a request's, an activity's), for the seeded rows to point at.
+    old = [await bot.bot.send_message(group.id, f"Oude kaart {n}") for n in (1, 2)]
+    for _ in old:
+        await group.next_message()
+    return Scene(subject, bob, group, (group.id, old[0].message_id, old[1].message_id))
 
 
 async def test_my_data_holds_every_row_about_me_and_nobody_else(
@@ -217,9 +231,12 @@ async def test_my_data_holds_every_row_about_me_and_nobody_else(
     sessionmaker: async_sessionmaker[AsyncSession],
     clock: FakeClock,
 ) -> None:
-    subject, bob = await subject_and_bob(telegram, sessionmaker)
+    scene = await subject_and_bob(bot, telegram, sessionmaker)
+    subject, bob = scene.subject, scene.bob
     await ask(subject, f"Wie haalt een pakje op voor {NAME}?")
-    seeded = await seed_everything(sessionmaker, other_telegram_id=bob.id, now=clock.now())
+    seeded = await seed_everything(
+        sessionmaker, other_telegram_id=bob.id, now=clock.now(), cards=scene.cards
+    )
 
     await subject.send("/mijngegevens")
     summary = await subject.next_message()

@@ -124,6 +124,9 @@ async def _requests(job: _Job) -> None:
         except DomainError:  # pragma: no cover - the states were checked just above
             pass
         if own:
+            if request.id not in job.result.requests_cancelled:
+                # A closed request's group cards still show the text: edit them too.
+                job.result.request_outcomes.append(Outcome(request, edit_cards=True))
             anonymise_request(request)
             job.result.requests_anonymised += 1
             await session.execute(
@@ -179,9 +182,13 @@ async def _activities(job: _Job) -> None:
     for activity in rows:
         job.activities.add(activity.id)
         activity.organiser_id = None
+        before = (activity.title, activity.description, activity.place)
         activity.title = job.who.scrub(activity.title)
         activity.description = job.who.scrub(activity.description)
         activity.place = job.who.scrub(activity.place)
+        if (activity.title, activity.description, activity.place) != before:
+            # Its cards in the groups showed what was just scrubbed.
+            job.result.activity_outcomes.append(activities.Outcome(activity, edit_cards=True))
 
 
 async def _broadcasts(job: _Job) -> None:

@@ -54,8 +54,8 @@ def identity_of(
     username: str | None,
     phones: list[str],
 ) -> Identity:
-    """Collect the identifying strings of a person (full name, first name, username)."""
-    names = {display_name.strip(), *display_name.split()[:1]}
+    """Collect the identifying strings of a person (full name, each part of it, username)."""
+    names = {display_name.strip(), *display_name.split()}
     if username:
         names.add(username)
     return Identity(
