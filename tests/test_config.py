@@ -73,6 +73,9 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[requests]\ncategories = ['fietsen']", "'fietsen' is not a known category"),
         ("[requests]\ncategories = []", "expected a non-empty list of texts"),
         ("[requests]\ndescription_min = 600", "requests.description_min/max = 600/500"),
+        ("[privacy]\nretention_days = 0", "privacy.retention_days = 0 is not valid; expected 1"),
+        ("[privacy]\noutbox_days = 9999", "privacy.outbox_days = 9999 is not valid"),
+        ("[privacy]\nnotice_version = 'v 2!'", "privacy.notice_version = 'v 2!' is not valid"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(

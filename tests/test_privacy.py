@@ -22,7 +22,7 @@ from models.people import PRIVACY_NOTICE_VERSION, Person, RoleAssignment, get_pe
 from models.privacy import ConsentEvent, consent_log
 from models.privacy.registry import NO_PERSONAL_DATA, person_columns, tables
 from models.subscriptions import Subscription
-from models.volunteers import Volunteer
+from models.volunteers import Volunteer, matching_volunteers, save_volunteer
 from tests.conftest import BotRunner, FakeClock
 from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
@@ -81,6 +81,7 @@ async def test_a_changed_statement_is_agreed_to_again_before_anything_else(
     telegram: FakeTelegram,
     config: Config,
     sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
 ) -> None:
     await bot_runner.start()
     ann = await onboarded(telegram, "Ann")
@@ -89,6 +90,10 @@ async def test_a_changed_statement_is_agreed_to_again_before_anything_else(
     group = await linked_group(telegram, sessionmaker, [ann, bob, cem])
     number = await ask(bob, "Wie kan morgen boodschappen doen bij de supermarkt?")
     card = await group.next_message()
+    async with sessionmaker.begin() as session:
+        cem_person = await get_person(session, cem.id)
+        assert cem_person is not None
+        await save_volunteer(session, cem_person, categories=[])
     await bot_runner.stop()
 
     # The organisation changes its statement and bumps its version: the bot restarts.
@@ -142,6 +147,12 @@ async def test_a_changed_statement_is_agreed_to_again_before_anything_else(
         assert cem_person.consent_at is None
         cem_log = [(e.version, e.agreed) for e in await consent_log(session, cem_person.id)]
         assert cem_log == [(PRIVACY_NOTICE_VERSION, True), (version, False)]
+        # Without consent, Cem hears of no new requests as a volunteer.
+        assert request is not None
+        matching = await matching_volunteers(
+            session, category=request.category, wijk_id=request.wijk_id, now=clock.now()
+        )
+        assert cem_person.id not in {p.id for p in matching}
     assert telegram.rejected() == []
 
 

@@ -105,4 +105,5 @@ async def personal_rows(session: AsyncSession, person: Person) -> Rows:
 def to_json(rows: Rows, *, about: dict[str, Any]) -> bytes:
     """Render the export as a readable UTF-8 JSON document."""
     document = {"about": about, "tables": rows}
-    return json.dumps(document, ensure_ascii=False, indent=2, sort_keys=False).encode("utf-8")
+    # default=str: a column type added later still ends up in the file, as text.
+    return json.dumps(document, ensure_ascii=False, indent=2, default=str).encode("utf-8")
