@@ -146,6 +146,7 @@ class Config:
     source: str = "(built-in defaults)"
 
 
+ORGANISATION_FIELD_MAX = 200
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 _SECTIONS: dict[str, type] = {
     "telegram": TelegramConfig,
@@ -332,6 +333,13 @@ def _validate(config: Config, where: str) -> None:
         )
     if not config.organisation.name.strip():
         raise ConfigError(f"{where}: organisation.name must not be empty")
+    for key in ("name", "contact_email", "contact_phone", "website"):
+        # The privacy statement holds them all and must fit in one Telegram message.
+        if len(getattr(config.organisation, key)) > ORGANISATION_FIELD_MAX:
+            raise ConfigError(
+                f"{where}: organisation.{key} is too long; expected at most "
+                f"{ORGANISATION_FIELD_MAX} characters"
+            )
     _validate_privacy(config.privacy, where)
 
 

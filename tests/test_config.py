@@ -73,6 +73,7 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[requests]\ncategories = ['fietsen']", "'fietsen' is not a known category"),
         ("[requests]\ncategories = []", "expected a non-empty list of texts"),
         ("[requests]\ndescription_min = 600", "requests.description_min/max = 600/500"),
+        ("[organisation]\nwebsite = '" + "w" * 201 + "'", "organisation.website is too long"),
         ("[privacy]\nretention_days = 0", "privacy.retention_days = 0 is not valid; expected 1"),
         ("[privacy]\noutbox_days = 9999", "privacy.outbox_days = 9999 is not valid"),
         ("[privacy]\nnotice_version = 'v 2!'", "privacy.notice_version = 'v 2!' is not valid"),
