@@ -11,6 +11,9 @@ from typing import Any
 NAME_MIN = 3
 PHONE_DIGITS_MIN = 6
 SCRUBBED = "…"
+# Parts of a name that are ordinary words too ("Piet van der Berg"): scrubbing "van" from a text
+# would only mangle it; the full name still matches.
+NAME_PARTICLES = frozenset({"van", "der", "den", "ten", "ter", "het", "von", "del", "les", "los"})
 
 
 @dataclass(frozen=True)
@@ -55,12 +58,14 @@ def identity_of(
     phones: list[str],
 ) -> Identity:
     """Collect the identifying strings of a person (full name, each part of it, username)."""
-    names = {display_name.strip(), *display_name.split()}
+    parts = [p for p in display_name.split() if p.lower() not in NAME_PARTICLES]
+    names = {display_name.strip(), *parts}
     if username:
         names.add(username)
     return Identity(
         person_id=person_id,
         telegram_id=telegram_id,
-        names=tuple(sorted(n for n in names if n)),
+        # Longest first, so a full name is replaced as a whole rather than word by word.
+        names=tuple(sorted((n for n in names if n), key=lambda n: (-len(n), n))),
         phones=tuple(sorted({p for p in phones if p})),
     )
