@@ -19,6 +19,7 @@ from bot.delivery import Dispatcher, by_kind
 from bot.errors import handle_error
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
+from bot.redact import redact_in_logs
 from bot.scheduling import schedule_jobs
 from handlers.activities.notify import make_activity_card_sender
 from handlers.requests.cards import make_card_sender
@@ -26,19 +27,32 @@ from handlers.requests.notify import still_relevant
 from models.areas import import_areas, read_area_file
 from models.db import create_engine, create_sessionmaker
 from models.outbox import Kind
-from models.people import ensure_admins
+from models.people import NOTICE_VERSION_KEY, effective_notice_version, ensure_admins
 
 _LOGGER = logging.getLogger("buurtbot")
+
+
+def quiet_http_loggers() -> None:
+    """Keep the HTTP libraries' request lines out of the log.
+
+    httpx logs every request URL at INFO and httpcore traces at DEBUG; Telegram's URLs contain
+    the bot token, so these loggers only ever pass on warnings (which name no URL).
+    """
+    for name in ("httpx", "httpcore", "hpack"):
+        logging.getLogger(name).setLevel(logging.WARNING)
 
 
 def build_application(
     config: Config, *, engine: AsyncEngine | None = None, clock: Clock | None = None
 ) -> Application:
     """Assemble the bot: Telegram client, database, persistence, handlers and start-up work."""
-    # httpx logs every request URL at INFO, and Telegram's URLs contain the bot token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    quiet_http_loggers()
+    redact_in_logs(config.telegram.token)
     engine = engine or create_engine(config.database.url, echo=config.database.echo)
-    sessionmaker = create_sessionmaker(engine)
+    sessionmaker = create_sessionmaker(
+        engine,
+        info={NOTICE_VERSION_KEY: effective_notice_version(config.privacy.notice_version)},
+    )
     builder = (
         ApplicationBuilder()
         .token(config.telegram.token)

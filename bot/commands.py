@@ -46,6 +46,9 @@ QUEUE = Command("wachtrij", "queue", N_("cmd.queue"), roles=frozenset({Role.BUUR
 ROLE = Command("rol", "role", N_("cmd.role"), roles=frozenset({Role.ADMIN}), in_groups=True)
 BROADCAST = Command("omroep", "broadcast", N_("cmd.broadcast"), roles=frozenset({Role.ADMIN}))
 STATS = Command("stats", None, N_("cmd.stats"), roles=frozenset({Role.BUURTASSISTENT, Role.ADMIN}))
+PRIVACY = Command("privacy", None, N_("cmd.privacy"), in_groups=True)
+MYDATA = Command("mijngegevens", "mydata", N_("cmd.mydata"))
+FORGET = Command("vergeetmij", "forgetme", N_("cmd.forget"))
 
 # Only commands that exist go here; each feature adds its own when it lands.
 COMMANDS: tuple[Command, ...] = (
@@ -58,6 +61,9 @@ COMMANDS: tuple[Command, ...] = (
     AGENDA,
     EVENT,
     SETTINGS,
+    PRIVACY,
+    MYDATA,
+    FORGET,
     CANCEL,
     QUEUE,
     LINK,

@@ -148,6 +148,20 @@ class OrganisationConfig:
 
 
 @dataclass(frozen=True)
+class PrivacyConfig:
+    # Personal data of a request (description, contact, who asked and who helped) is removed
+    # this many days after the request closed; the figures stay.
+    retention_days: int = 90
+    # Sent and failed messages in the outbox (and other delivery history) are removed after
+    # this many days.
+    outbox_days: int = 30
+    # Your own version of the privacy statement, added to the built-in one. Change it when you
+    # change what the statement says (e.g. retention_days or the contact): everyone is asked
+    # to agree again the next time they use the bot.
+    notice_version: str = ""
+
+
+@dataclass(frozen=True)
 class Config:
     telegram: TelegramConfig = field(default_factory=TelegramConfig)
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
@@ -159,9 +173,11 @@ class Config:
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     activities: ActivitiesConfig = field(default_factory=ActivitiesConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     source: str = "(built-in defaults)"
 
 
+ORGANISATION_FIELD_MAX = 200
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 _SECTIONS: dict[str, type] = {
     "telegram": TelegramConfig,
@@ -174,6 +190,7 @@ _SECTIONS: dict[str, type] = {
     "delivery": DeliveryConfig,
     "activities": ActivitiesConfig,
     "escalation": EscalationConfig,
+    "privacy": PrivacyConfig,
 }
 
 
@@ -373,6 +390,30 @@ def _validate(config: Config, where: str) -> None:
     _validate_escalation(config.escalation, where)
     if not config.organisation.name.strip():
         raise ConfigError(f"{where}: organisation.name must not be empty")
+    for key in ("name", "contact_email", "contact_phone", "website"):
+        # The privacy statement holds them all and must fit in one Telegram message.
+        if len(getattr(config.organisation, key)) > ORGANISATION_FIELD_MAX:
+            raise ConfigError(
+                f"{where}: organisation.{key} is too long; expected at most "
+                f"{ORGANISATION_FIELD_MAX} characters"
+            )
+    _validate_privacy(config.privacy, where)
+
+
+_VERSION_RE = re.compile(r"^[A-Za-z0-9._-]{0,20}$")
+
+
+def _validate_privacy(privacy: PrivacyConfig, where: str) -> None:
+    """Check the retention periods and the statement's version."""
+    for key in ("retention_days", "outbox_days"):
+        value = getattr(privacy, key)
+        if not 1 <= value <= 3650:
+            raise ConfigError(f"{where}: privacy.{key} = {value} is not valid; expected 1 to 3650")
+    if not _VERSION_RE.match(privacy.notice_version):
+        raise ConfigError(
+            f"{where}: privacy.notice_version = {privacy.notice_version!r} is not valid; expected "
+            "at most 20 letters, digits, dots, dashes or underscores, e.g. '2027-01'"
+        )
 
 
 def _redact_url(url: str) -> str:

@@ -15,6 +15,7 @@ from handlers.digest import run_digests
 from handlers.escalation import run_escalations
 from handlers.requests.notify import queue_outcome
 from models.help_requests import FollowupTimes, run_due
+from models.privacy import purge_expired
 
 _LOGGER = logging.getLogger("buurtbot.scheduling")
 
@@ -23,6 +24,11 @@ BROADCASTS_JOB = "broadcasts"
 REMINDERS_JOB = "activity-reminders"
 ESCALATIONS_JOB = "escalations"
 DIGESTS_JOB = "assistant-digests"
+RETENTION_JOB = "privacy-retention"
+# Once a day is enough for periods counted in days; the first run soon after a (re)start, so a
+# bot that restarts every night still purges.
+RETENTION_INTERVAL = timedelta(days=1)
+RETENTION_FIRST = timedelta(minutes=5)
 
 
 def followup_times(config: Config) -> FollowupTimes:
@@ -46,6 +52,22 @@ async def run_followups(context: BuurtContext) -> None:
     if outcomes:
         _LOGGER.info("%d follow-up(s) due", len(outcomes))
         context.services.dispatcher.wake()
+
+
+async def run_retention(context: BuurtContext) -> None:
+    """Remove personal data that is past its retention period."""
+    privacy = context.config.privacy
+    async with context.session() as session:
+        purged = await purge_expired(
+            session,
+            now=context.now(),
+            retention_days=privacy.retention_days,
+            outbox_days=privacy.outbox_days,
+        )
+    if purged.total:
+        _LOGGER.info("Retention: %s", purged)
+    if purged.requests:
+        context.services.dispatcher.wake()  # the cards lose their description
 
 
 def schedule_jobs(application: Application, config: Config) -> None:
@@ -80,4 +102,7 @@ def schedule_jobs(application: Application, config: Config) -> None:
         interval=config.requests.followup_interval_seconds,
         first=1,
         name=DIGESTS_JOB,
+    )
+    application.job_queue.run_repeating(
+        run_retention, interval=RETENTION_INTERVAL, first=RETENTION_FIRST, name=RETENTION_JOB
     )

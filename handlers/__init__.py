@@ -14,7 +14,21 @@ from telegram.ext import (
     filters,
 )
 
-from bot.commands import AGENDA, CANCEL, HELP, LINK, MINE, QUEUE, ROLE, START, STATS, VOLUNTEER
+from bot.commands import (
+    AGENDA,
+    CANCEL,
+    FORGET,
+    HELP,
+    LINK,
+    MINE,
+    MYDATA,
+    PRIVACY,
+    QUEUE,
+    ROLE,
+    START,
+    STATS,
+    VOLUNTEER,
+)
 from bot.context import BuurtContext
 from bot.persistence import DatabasePersistence
 from handlers import (
@@ -38,6 +52,9 @@ from handlers.activities import create as activity_create
 from handlers.infopoints import find as infopoint_find
 from handlers.infopoints import inline as infopoint_inline
 from handlers.infopoints import manage as infopoint_manage
+from handlers.privacy import data as privacy_data
+from handlers.privacy import gate as privacy_gate
+from handlers.privacy import statement as privacy_statement
 from handlers.requests import actions, ask, feedback, volunteer
 
 ACTIVITY_BUTTONS = r"^act:(yes|maybe|no|ics|approve|decline|cancel):(\d{1,9})$"
@@ -47,7 +64,9 @@ REQUEST_BUTTONS = (
 )
 QUEUE_BUTTONS = r"^q:(assign|pick|reopen|close|closeas):(\d{1,9})(?::(\d{1,12}|[a-z]{1,10}))?$"
 
-# Runs before every other group.
+# Runs first of all: people who agreed to an older privacy statement are asked again.
+CONSENT_GROUP = -2
+# Runs before every other group (but after the consent check).
 FLOW_GROUP = -1
 # Runs after every other group, so conversation states are final when they are written.
 PERSIST_GROUP = 100
@@ -62,6 +81,8 @@ def register_all(application: Application) -> None:
     """Register every handler; the order matters where the comments say so."""
     private = filters.ChatType.PRIVATE
     add = application.add_handler
+    # First: whoever agreed to an older privacy statement is asked again before anything else.
+    add(TypeHandler(Update, privacy_gate.require_current_consent), group=CONSENT_GROUP)
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
     # A group's life (the bot removed; a group became a supergroup): service updates that no
@@ -86,6 +107,9 @@ def register_all(application: Application) -> None:
     add(CommandHandler(HELP.names, help.show_help))
     add(CommandHandler(CANCEL.names, cancel.cancel, filters=private))
     add(CommandHandler(MINE.names, actions.show_mine, filters=private))
+    add(CommandHandler(PRIVACY.names, privacy_statement.show_privacy))
+    add(CommandHandler(MYDATA.names, privacy_data.send_my_data))
+    add(CommandHandler(FORGET.names, privacy_data.ask_forget))
     add(CommandHandler(VOLUNTEER.names, volunteer.show_volunteering, filters=private))
     add(CommandHandler(LINK.names, groups.start_link))
     add(CommandHandler(QUEUE.names, queue.show_queue))
@@ -116,6 +140,8 @@ def register_all(application: Application) -> None:
     add(CallbackQueryHandler(roles.show_person, pattern=roles.WIJKEN_PATTERN))
     add(CallbackQueryHandler(roles.change_role, pattern=roles.CHANGE_PATTERN))
     add(CallbackQueryHandler(roles.close_menu, pattern=roles.CLOSE_PATTERN))
+    add(CallbackQueryHandler(privacy_statement.press_show, pattern=r"^priv:show$"))
+    add(CallbackQueryHandler(privacy_data.press_forget, pattern=r"^priv:forget:(yes|no)$"))
     add(CallbackQueryHandler(onboarding.choose_language, pattern=r"^ob:lang:(nl|en)$"))
     add(CallbackQueryHandler(onboarding.answer_consent, pattern=r"^ob:consent:(yes|no)$"))
     add(CallbackQueryHandler(onboarding.choose_wijk, pattern=r"^ob:wijk:(\d{1,9})(?::(\d{1,9}))?$"))

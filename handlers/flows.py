@@ -34,6 +34,11 @@ async def end_other_flows(update: Update, context: BuurtContext) -> None:
     command = message.text.split()[0][1:].split("@")[0].lower()
     if command in CANCEL.names:
         return
+    end_all_flows(update, context)
+
+
+def end_all_flows(update: Update, context: BuurtContext) -> None:
+    """End every flow the person behind the update is in."""
     for handler in conversations(context.application):
         key = handler._get_key(update)
         if key in handler._conversations:

@@ -21,12 +21,12 @@ from models.areas import get_wijk
 from models.errors import NotFound
 from models.people import (
     OnboardingStep,
-    give_consent,
     onboarding_step,
     roles_of,
     set_home_area,
     set_language,
 )
+from models.privacy.consent import answer_notice
 
 # Deep-link payloads this version understands; later features add theirs.
 KNOWN_PAYLOADS = ("group",)
@@ -49,10 +49,16 @@ async def step_messages(
             [
                 InlineKeyboardButton(t("consent.agree"), callback_data="ob:consent:yes"),
                 InlineKeyboardButton(t("consent.decline"), callback_data="ob:consent:no"),
+                InlineKeyboardButton(t("consent.read"), callback_data="priv:show"),
             ],
             per_row=1,
         )
-        return [(consent_notice(t, context.config), keyboard)]
+        notice = consent_notice(t, context.config)
+        if caller.person.consent_version is not None:
+            # They agreed to an older statement (or withdrew): say why they are asked again.
+            changed = t("consent.changed")
+            notice = Html(f"{changed}\n\n{notice}")
+        return [(notice, keyboard)]
     if step is OnboardingStep.WIJK:
         return await wijk_prompt(session, t, "ob")
     roles = await roles_of(session, caller.person)
@@ -137,19 +143,24 @@ async def answer_consent(update: Update, context: BuurtContext) -> None:
     async with context.session() as session:
         caller = await identify(session, update, context)
         current = await onboarding_step(session, caller.person)
+        # Someone asked again had agreed before: refusing withdraws that, and they may have more
+        # stored than a name and a language.
+        returning = caller.person.consent_version is not None
         if current is not OnboardingStep.CONSENT:
             messages = None
-        elif not agreed:
-            messages = []
         else:
-            give_consent(caller.person)
+            await answer_notice(session, caller.person, agreed=agreed, now=context.now())
             step = await onboarding_step(session, caller.person)
-            messages = await step_messages(session, caller, step, returning=False, context=context)
+            messages = (
+                await step_messages(session, caller, step, returning=returning, context=context)
+                if agreed
+                else []
+            )
     t = caller.t
     if messages == []:
         await query.answer()
         notice = consent_notice(t, context.config)
-        declined = t("consent.declined")
+        declined = t(N_("consent.withdrawn") if returning else N_("consent.declined"))
         await close_buttons(update, Html(f"{notice}\n\n{declined}"))
         return
     await _finish_press(update, context, caller, messages, None)

@@ -15,6 +15,7 @@ from models import (
     infopoints,
     outbox,
     people,
+    privacy,
     subscriptions,
     volunteers,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "infopoints",
     "outbox",
     "people",
+    "privacy",
     "subscriptions",
     "volunteers",
 ]

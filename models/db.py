@@ -47,6 +47,11 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def create_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Return the session factory: one session per update or job."""
-    return async_sessionmaker(engine, expire_on_commit=False)
+def create_sessionmaker(
+    engine: AsyncEngine, info: dict[str, Any] | None = None
+) -> async_sessionmaker[AsyncSession]:
+    """Return the session factory: one session per update or job.
+
+    ``info`` is given to every session (e.g. the privacy notice version in force).
+    """
+    return async_sessionmaker(engine, expire_on_commit=False, info=info or {})

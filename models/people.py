@@ -19,6 +19,9 @@ from models.errors import DomainError, NotFound
 
 # Bump when the privacy notice changes in substance; people are asked again.
 PRIVACY_NOTICE_VERSION = "2026-11-27"
+# The session's info key under which the application keeps the version in force (the built-in
+# one plus the deployment's own, see privacy.notice_version in the config).
+NOTICE_VERSION_KEY = "privacy_notice_version"
 DISPLAY_NAME_MAX = 128
 
 
@@ -176,13 +179,41 @@ def set_language(person: Person, language: str) -> None:
     person.language = language
 
 
-def give_consent(person: Person) -> bool:
-    """Record consent to the current privacy notice; return False if it was already given."""
-    if person.consent_at is not None and person.consent_version == PRIVACY_NOTICE_VERSION:
+def notice_version(session: AsyncSession) -> str:
+    """Return the version of the privacy notice in force for this application."""
+    return str(session.info.get(NOTICE_VERSION_KEY, PRIVACY_NOTICE_VERSION))
+
+
+def effective_notice_version(own: str) -> str:
+    """Combine the built-in version with a deployment's own (``privacy.notice_version``)."""
+    return f"{PRIVACY_NOTICE_VERSION}+{own}" if own else PRIVACY_NOTICE_VERSION
+
+
+def has_current_consent(person: Person, version: str) -> bool:
+    """Tell whether the person agreed to this version of the privacy notice."""
+    return person.consent_at is not None and person.consent_version == version
+
+
+def needs_consent_again(person: Person, version: str) -> bool:
+    """Tell whether the person once agreed, but not (or no longer) to this version."""
+    return person.consent_version is not None and not has_current_consent(person, version)
+
+
+def give_consent(person: Person, version: str = PRIVACY_NOTICE_VERSION) -> bool:
+    """Record consent to the privacy notice; return False if it was already given."""
+    if has_current_consent(person, version):
         return False
     person.consent_at = utcnow()
-    person.consent_version = PRIVACY_NOTICE_VERSION
+    person.consent_version = version
     return True
+
+
+def refuse_consent(person: Person) -> None:
+    """Withdraw consent: nothing is sent to the person until they agree again.
+
+    The version they last agreed to stays, so the bot knows to ask again at every visit.
+    """
+    person.consent_at = None
 
 
 async def set_home_area(
@@ -204,7 +235,7 @@ async def onboarding_step(session: AsyncSession, person: Person) -> OnboardingSt
     """Return the first onboarding step the person has not done, or None when done."""
     if person.language is None:
         return OnboardingStep.LANGUAGE
-    if person.consent_at is None or person.consent_version != PRIVACY_NOTICE_VERSION:
+    if not has_current_consent(person, notice_version(session)):
         return OnboardingStep.CONSENT
     if person.home_wijk_id is None and await session.scalar(select(Wijk.id).limit(1)):
         return OnboardingStep.WIJK

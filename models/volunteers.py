@@ -105,6 +105,8 @@ async def matching_volunteers(
             Volunteer.active.is_(True),
             Person.started_at.is_not(None),
             Person.blocked_bot.is_(False),
+            # Someone who withdrew consent (see /privacy) gets nothing until they agree again.
+            Person.consent_at.is_not(None),
         )
     )
     matches = []

@@ -81,6 +81,10 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
             "[escalation.wijk.N]\nnotify_admins_after_hours = 99999",
             "escalation.wijk.N.notify_admins_after_hours = 99999 is not valid",
         ),
+        ("[organisation]\nwebsite = '" + "w" * 201 + "'", "organisation.website is too long"),
+        ("[privacy]\nretention_days = 0", "privacy.retention_days = 0 is not valid; expected 1"),
+        ("[privacy]\noutbox_days = 9999", "privacy.outbox_days = 9999 is not valid"),
+        ("[privacy]\nnotice_version = 'v 2!'", "privacy.notice_version = 'v 2!' is not valid"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(

@@ -299,16 +299,16 @@ async def test_command_menus_are_registered_per_language_and_scope(
     default_private = dict(telegram.commands("all_private_chats", ""))
     assert list(nl_private) == [
         "start", "help", "vraag", "helpen", "mijn", "infopunt", "agenda", "activiteit",
-        "instellingen", "annuleer",
+        "instellingen", "privacy", "mijngegevens", "vergeetmij", "annuleer",
     ]  # fmt: skip
     assert list(en_private) == [
         "start", "help", "ask", "volunteer", "mine", "infopoint", "events", "event",
-        "settings", "cancel",
+        "settings", "privacy", "mydata", "forgetme", "cancel",
     ]  # fmt: skip
     assert default_private == nl_private
     # Admin commands are not in anybody's menu; groups get what works there.
     assert list(dict(telegram.commands("all_group_chats", "nl"))) == [
-        "start", "help", "vraag", "infopunt", "agenda",
+        "start", "help", "vraag", "infopunt", "agenda", "privacy",
     ]  # fmt: skip
 
 

@@ -1,0 +1,1 @@
+"""Privacy: /privacy, consent (asked again when it changes), /mijngegevens, /vergeetmij."""
