@@ -14,14 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from models.areas import Buurt, Wijk
 from models.groups import GroupLink, link_group
+from models.help_requests import HelpRequest, Status
+from models.help_requests.dispatch import Offer
 from models.people import (
     Person,
     Role,
@@ -31,6 +34,7 @@ from models.people import (
     revoke_role,
     roles_of,
 )
+from models.volunteers import save_volunteer
 from tests.conftest import eventually
 from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import onboarded
@@ -243,7 +247,131 @@ async def linked(arena: Arena) -> None:
     await arena.set_link(True)
 
 
+# -- /wachtrij, /stats, /omroep and their buttons ---------------------------------------------
+
+BUURTASSISTENTEN = frozenset({"ba_other_wijk", "ba_this_wijk", "admin"})
+NOORD_ASSISTANTS = frozenset({"ba_this_wijk", "admin"})
+
+
+async def reply_to(user: FakeUser, text: str) -> str:
+    """Send a command in private; return the reply's text ("" when nothing comes back)."""
+    seen = len(user.messages)
+    await user.send(text)
+    try:
+        await user.next_message(timeout=2)
+    except AssertionError:
+        return ""
+    return "\n".join(m.text or "" for m in user.messages[seen:])
+
+
+async def queue_command(arena: Arena, user: FakeUser) -> bool:
+    """/wachtrij: does a queue come (for another wijk: an empty one)?"""
+    reply = await reply_to(user, "/wachtrij")
+    return "Wachtrij" in reply or "Alles is opgepakt" in reply
+
+
+async def stats_command(arena: Arena, user: FakeUser) -> bool:
+    """/stats: is the period asked?"""
+    return "Van welke periode" in await reply_to(user, "/stats")
+
+
+async def broadcast_command(arena: Arena, user: FakeUser) -> bool:
+    """/omroep: is the announcement asked? (/annuleer ends the flow again.)"""
+    allowed = "Wat wil je omroepen" in await reply_to(user, "/omroep")
+    if allowed:
+        await reply_to(user, "/annuleer")
+    return allowed
+
+
+async def audit_button(arena: Arena, user: FakeUser) -> bool:
+    """Press st:audit:30d: does the audit log come as a CSV document?"""
+    seen = len(user.messages)
+    await press(arena, user, "st:audit:30d")
+    try:
+        await arena.telegram.wait_for(
+            lambda: any(m.document for m in user.messages[seen:]), timeout=2
+        )
+    except AssertionError:
+        return False
+    return True
+
+
+async def fresh_request(arena: Arena, *, claimed_by: FakeUser | None = None) -> None:
+    """Put one request in Noord (open, or accepted by someone) for the queue's buttons."""
+    async with arena.sessionmaker.begin() as session:
+        requester = await get_person(session, arena.tess.id)
+        assert requester is not None
+        helper = await get_person(session, claimed_by.id) if claimed_by else None
+        now = datetime.now(UTC)
+        request = HelpRequest(
+            requester_id=requester.id, category="boodschappen", description="Wie helpt mij?",
+            when_kind="asap", window_start_at=now, window_end_at=now + timedelta(days=1),
+            wijk_id=arena.noord, status=Status.CLAIMED if helper else Status.OPEN,
+            helper_id=helper.id if helper else None, created_at=now, updated_at=now,
+        )  # fmt: skip
+        session.add(request)
+        await session.flush()
+        arena.extra["request"] = request.id
+
+
+async def open_request(arena: Arena) -> None:
+    """Start with an open request in Noord."""
+    await fresh_request(arena)
+
+
+async def claimed_request(arena: Arena) -> None:
+    """Start with a request in Noord that the volunteer accepted."""
+    await fresh_request(arena, claimed_by=arena.people["volunteer"])
+
+
+async def open_request_and_a_candidate(arena: Arena) -> None:
+    """Start with an open request in Noord, and a volunteer profile for the volunteer."""
+    await fresh_request(arena)
+    async with arena.sessionmaker.begin() as session:
+        person = await get_person(session, arena.people["volunteer"].id)
+        assert person is not None
+        await save_volunteer(session, person, categories=[])
+
+
+async def request_status(arena: Arena) -> str:
+    """Return the status of the case's request."""
+    async with arena.sessionmaker() as session:
+        request = await session.get(HelpRequest, arena.extra["request"])
+    assert request is not None
+    return request.status
+
+
+async def close_button(arena: Arena, user: FakeUser) -> bool:
+    """Press q:closeas:<request>:other: is the request closed?"""
+    await press(arena, user, f"q:closeas:{arena.extra['request']}:other")
+    return await request_status(arena) == Status.CANCELLED
+
+
+async def reopen_button(arena: Arena, user: FakeUser) -> bool:
+    """Press q:reopen:<request>: is the accepted request open again?"""
+    await press(arena, user, f"q:reopen:{arena.extra['request']}")
+    return await request_status(arena) == Status.OPEN
+
+
+async def assign_button(arena: Arena, user: FakeUser) -> bool:
+    """Press q:pick:<request>:<volunteer>: is the request offered to the volunteer?"""
+    volunteer = await arena.person_id(arena.people["volunteer"])
+    await press(arena, user, f"q:pick:{arena.extra['request']}:{volunteer}")
+    async with arena.sessionmaker() as session:
+        offers = await session.scalar(
+            select(func.count()).where(Offer.request_id == arena.extra["request"])
+        )
+    return bool(offers)
+
+
 CASES = [
+    Case("/wachtrij", BUURTASSISTENTEN, queue_command),
+    Case("button q:closeas (close)", NOORD_ASSISTANTS, close_button, open_request),
+    Case("button q:reopen (take back)", NOORD_ASSISTANTS, reopen_button, claimed_request),
+    Case("button q:pick (offer)", NOORD_ASSISTANTS, assign_button, open_request_and_a_candidate),
+    Case("/stats", BUURTASSISTENTEN, stats_command),
+    Case("button st:audit (audit log)", ADMINS_ONLY, audit_button),
+    Case("/omroep", ADMINS_ONLY, broadcast_command),
     Case("/rol @name", ADMINS_ONLY, role_command),
     Case("/rol as a reply in a group", ADMINS_ONLY, role_reply_in_group),
     Case("button rol:p (show a person)", ADMINS_ONLY, role_show_button),

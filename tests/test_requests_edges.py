@@ -240,7 +240,7 @@ async def test_a_buurtassistent_files_a_request_for_a_resident_without_telegram(
     assert request.requester_id is None
     async with sessionmaker() as session:
         audit = list(await session.scalars(select(AuditEntry.action)))
-    assert audit == ["request.on_behalf"]
+    assert audit == ["group.link", "request.on_behalf"]  # linked_group() links like /koppel
     everything = group_texts(group)
     assert "Truus" not in everything
     assert "12345678" not in everything
