@@ -18,7 +18,6 @@ import tornado.netutil
 import tornado.web
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import func, select
-from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from tornado.httpserver import HTTPServer
 
@@ -96,7 +95,7 @@ class Monitor:
                 backlog = await pending_count(session)
         except TimeoutError:
             error = f"no answer from the database within {self.timeout:g} s"
-        except (SQLAlchemyError, OSError) as exc:
+        except Exception as exc:  # whatever the driver raises, the answer is 503, not 500
             # The type only: a driver's message may name hosts or users.
             error = f"database error: {type(exc).__name__}"
         if error:

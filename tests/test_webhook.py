@@ -306,11 +306,11 @@ async def test_the_fake_refuses_what_telegram_refuses_in_set_webhook(
     import telegram as tg
 
     async with tg.Bot(telegram.token, base_url=telegram.base_url) as bot:
-        with pytest.raises(tg.error.BadRequest, match="HTTPS URL"):
+        with pytest.raises(tg.error.BadRequest, match=r"(?i)https url"):
             await bot.set_webhook("http://bot.example.org/hook")
-        with pytest.raises(tg.error.BadRequest, match="ports 80, 88, 443 or 8443"):
+        with pytest.raises(tg.error.BadRequest, match=r"(?i)ports 80, 88, 443 or 8443"):
             await bot.set_webhook("https://bot.example.org:8080/hook")
-        with pytest.raises(tg.error.BadRequest, match="unallowed characters"):
+        with pytest.raises(tg.error.BadRequest, match=r"(?i)unallowed characters"):
             await bot.set_webhook("https://bot.example.org/hook", secret_token="no spaces")
         # An unreachable webhook keeps the update queued and reports why, as Telegram does.
         await bot.set_webhook("https://nowhere.example.org/hook", secret_token="abc")
@@ -322,4 +322,3 @@ async def test_the_fake_refuses_what_telegram_refuses_in_set_webhook(
         assert info.last_error_message is not None
         await bot.delete_webhook()
         assert len(await bot.get_updates(timeout=0)) == 1
-    telegram.world.requests.clear()  # the refusals above were the point
