@@ -118,6 +118,10 @@ def check_config(config: Config) -> int:
     print(f"  database: {config.database.url.split('@')[-1]}")
     print(f"  language: {config.bot.default_language}, time zone: {config.bot.timezone}")
     print(f"  admins: {len(config.bot.admins)}; areas: {config.areas.file or '(none)'}")
+    webhook, monitoring = config.webhook, config.monitoring
+    print(f"  updates: {'webhook ' + webhook.url if webhook.enabled else 'long polling'}")
+    where = f"http://{monitoring.host}:{monitoring.port}"
+    print(f"  monitoring: {where + '/healthz, /metrics' if monitoring.enabled else 'off'}")
     return 0
 
 

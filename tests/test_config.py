@@ -29,7 +29,15 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     example = REPO / "config.example.toml"
     config = load_config(example, env={})
     text = example.read_text(encoding="utf-8")
-    for section in ("telegram", "database", "bot", "areas", "organisation"):
+    for section in (
+        "telegram",
+        "database",
+        "bot",
+        "areas",
+        "organisation",
+        "webhook",
+        "monitoring",
+    ):
         for key in getattr(config, section).__dataclass_fields__:
             assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} not documented"
 
@@ -73,6 +81,20 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[requests]\ncategories = ['fietsen']", "'fietsen' is not a known category"),
         ("[requests]\ncategories = []", "expected a non-empty list of texts"),
         ("[requests]\ndescription_min = 600", "requests.description_min/max = 600/500"),
+        ("[webhook]\nport = 70000", "webhook.port = 70000 is not valid"),
+        ("[webhook]\npath = 'telegram'", "webhook.path = 'telegram' is not valid"),
+        ("[webhook]\nmax_connections = 0", "webhook.max_connections = 0 is not valid"),
+        ("[webhook]\nurl = 'http://bot.example.org/t'", "Telegram only posts to an https://"),
+        ("[webhook]\nsecret_token = 'secret-but-wrong!'", "webhook.secret_token (or BUURTBOT_"),
+        ("[webhook]\nenabled = true", "webhook mode needs webhook.url"),
+        (
+            "[webhook]\nenabled = true\nurl = 'https://b.example.org/t'",
+            "webhook mode needs a secret: set BUURTBOT_WEBHOOK_SECRET",
+        ),
+        ("[monitoring]\nport = -1", "monitoring.port = -1 is not valid"),
+        ("[monitoring]\nhost = ' '", "monitoring.host must not be empty"),
+        ("[monitoring]\nhealth_timeout_seconds = 0", "health_timeout_seconds = 0 is not valid"),
+        ("[monitoring]\nenabled = 'yes'", "monitoring.enabled = 'yes' is not valid"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(
@@ -113,3 +135,18 @@ def test_custom_categories_have_both_labels(tmp_path: Path) -> None:
     assert [c.slug for c in found] == ["boodschappen", "c-tuin-erf"]
     assert found[1].label(translator("nl")) == "Tuin &amp; erf"
     assert found[1].label(translator("en")) == "Garden"
+
+
+def test_webhook_secret_comes_from_the_environment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[webhook]\nenabled = true\nurl = 'https://bot.example.org/telegram'\n"
+        "secret_token = 'from-the-file'\n",
+    )
+    assert load_config(path, env={}).webhook.secret_token == "from-the-file"
+    config = load_config(path, env={"BUURTBOT_WEBHOOK_SECRET": "from_the_env-123"})
+    assert config.webhook.secret_token == "from_the_env-123"
+    assert config.webhook.enabled
+    assert config.webhook.path == "/telegram"
+    assert not config.monitoring.enabled
+    assert config.monitoring.host == "127.0.0.1"
