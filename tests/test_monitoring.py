@@ -187,7 +187,11 @@ async def database_down(db_url: str) -> AsyncIterator[None]:
     if db_url.startswith("postgresql"):
         url = make_url(db_url)
         admin = await asyncpg.connect(
-            host=url.host, port=url.port or 5432, user=url.username, database="postgres"
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database="postgres",
         )
         name = url.database
         try:
