@@ -17,6 +17,8 @@ from bot.config import Config
 from bot.context import BuurtContext, Services
 from bot.delivery import Dispatcher, by_kind
 from bot.errors import handle_error
+from bot.metrics import MeasuredApplication, Metrics
+from bot.monitoring import start_monitoring, stop_monitoring
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
 from bot.redact import redact_in_logs
@@ -53,8 +55,10 @@ def build_application(
         engine,
         info={NOTICE_VERSION_KEY: effective_notice_version(config.privacy.notice_version)},
     )
+    metrics = Metrics()
     builder = (
         ApplicationBuilder()
+        .application_class(MeasuredApplication, {"metrics": metrics})
         .token(config.telegram.token)
         .base_url(config.telegram.api_base_url)
         .base_file_url(config.telegram.api_file_url)
@@ -77,6 +81,7 @@ def build_application(
                 max_retries=config.bot.max_retries,
                 overall_per_second=config.delivery.overall_per_second,
                 group_per_minute=config.delivery.group_per_minute,
+                on_flood=metrics.observe_flood,
             )
         )
     application = builder.build()
@@ -96,6 +101,7 @@ def build_application(
         cards,
         relevant=still_relevant,
         in_flight=config.delivery.in_flight,
+        on_result=metrics.observe_delivery,
     )
     application.bot_data["services"] = Services(
         config=config, sessionmaker=sessionmaker, clock=clock, dispatcher=dispatcher
@@ -121,6 +127,7 @@ async def _post_init(application: Application) -> None:
     await register_menus(application, config.bot.default_language)
     await services.dispatcher.initialize(application.bot)
     schedule_jobs(application, config)
+    await start_monitoring(application, config)
 
 
 async def _post_stop(application: Application) -> None:
@@ -131,5 +138,6 @@ async def _post_stop(application: Application) -> None:
 
 async def _post_shutdown(application: Application) -> None:
     """Close the database connections."""
+    await stop_monitoring(application)
     engine: AsyncEngine = application.bot_data["engine"]
     await engine.dispose()

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot import cli_infopoints
-from bot.config import Config, ConfigError, load_config, resolve_path
+from bot.config import Config, ConfigError, check_webhook_ready, load_config, resolve_path
 
 _LOGGER = logging.getLogger("buurtbot")
 
@@ -41,7 +41,10 @@ def setup_logging(config: Config | None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if config is not None:
+        from bot.webhook import SecretFilter
+
         handler.addFilter(TokenFilter(config.telegram.token))
+        handler.addFilter(SecretFilter(config.webhook.secret_token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -59,7 +62,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="TOML config file (default: $BUURTBOT_CONFIG, else ./config.toml if it exists)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("run", help="upgrade the database, then run the bot (long polling)")
+    run_parser = commands.add_parser(
+        "run", help="upgrade the database, then run the bot (long polling, or a webhook)"
+    )
+    run_parser.add_argument(
+        "--webhook",
+        action="store_true",
+        help="receive updates over a webhook (see [webhook] in the config) instead of polling",
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or upgrade the tables to the newest version")
@@ -96,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "infopoints":
             return asyncio.run(cli_infopoints.run(config, args))
         case "run":
-            return run(config)
+            return run(config, webhook=args.webhook)
     return 2  # pragma: no cover - argparse refuses other commands
 
 
@@ -108,6 +118,10 @@ def check_config(config: Config) -> int:
     print(f"  database: {config.database.url.split('@')[-1]}")
     print(f"  language: {config.bot.default_language}, time zone: {config.bot.timezone}")
     print(f"  admins: {len(config.bot.admins)}; areas: {config.areas.file or '(none)'}")
+    webhook, monitoring = config.webhook, config.monitoring
+    print(f"  updates: {'webhook ' + webhook.url if webhook.enabled else 'long polling'}")
+    where = f"http://{monitoring.host}:{monitoring.port}"
+    print(f"  monitoring: {where + '/healthz, /metrics' if monitoring.enabled else 'off'}")
     return 0
 
 
@@ -154,11 +168,18 @@ async def import_area_files(config: Config, files: Sequence[Path]) -> int:
     return 0
 
 
-def run(config: Config) -> int:
-    """Upgrade the database and poll Telegram until stopped."""
+def run(config: Config, *, webhook: bool = False) -> int:
+    """Upgrade the database and poll Telegram (or serve the webhook) until stopped."""
     if not config.telegram.token:
         print(BOTFATHER_HELP, file=sys.stderr)
         return 2
+    if webhook or config.webhook.enabled:
+        try:
+            check_webhook_ready(config.webhook, config.source)
+        except ConfigError as exc:
+            print(f"buurtbot: configuration error: {exc}", file=sys.stderr)
+            return 2
+        webhook = True
     from sqlalchemy.exc import SQLAlchemyError
     from telegram import Update
     from telegram.error import InvalidToken, NetworkError
@@ -173,13 +194,19 @@ def run(config: Config) -> int:
         print(f"buurtbot: cannot open the database {where}: {exc}", file=sys.stderr)
         return 1
     application = build_application(config)
-    _LOGGER.info("Buurtbot starts (database %s)", where)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=config.telegram.poll_timeout,
-            drop_pending_updates=False,
-        )
+        if webhook:
+            from bot.webhook import describe, webhook_options
+
+            _LOGGER.info("Buurtbot starts (database %s, %s)", where, describe(config))
+            application.run_webhook(**webhook_options(config))
+        else:
+            _LOGGER.info("Buurtbot starts (database %s)", where)
+            application.run_polling(
+                allowed_updates=Update.ALL_TYPES,
+                timeout=config.telegram.poll_timeout,
+                drop_pending_updates=False,
+            )
     except InvalidToken:
         print(
             "buurtbot: Telegram does not accept the bot token. " + BOTFATHER_HELP, file=sys.stderr

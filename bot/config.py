@@ -140,6 +140,34 @@ class InfopointsConfig:
 
 
 @dataclass(frozen=True)
+class WebhookConfig:
+    # Receive updates over HTTPS (TLS ends at a reverse proxy) instead of long polling.
+    enabled: bool = False
+    # Where the bot's own HTTP server listens; the proxy forwards to it.
+    listen: str = "127.0.0.1"
+    port: int = 8080
+    # The path Telegram posts to, on this server and behind the proxy.
+    path: str = "/telegram"
+    # The public HTTPS URL Telegram posts to (the proxy's address plus the path).
+    url: str = ""
+    # Telegram sends it in the X-Telegram-Bot-Api-Secret-Token header; better set
+    # BUURTBOT_WEBHOOK_SECRET in the environment.
+    secret_token: str = ""
+    # Simultaneous connections Telegram may open to deliver updates (1-100).
+    max_connections: int = 40
+
+
+@dataclass(frozen=True)
+class MonitoringConfig:
+    # Serve /healthz and /metrics over plain HTTP; keep it on localhost or a private network.
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = 9090
+    # A health check that takes longer than this reports the database as unreachable.
+    health_timeout_seconds: int = 3
+
+
+@dataclass(frozen=True)
 class OrganisationConfig:
     name: str = "Buurtbot"
     contact_email: str = ""
@@ -174,6 +202,8 @@ class Config:
     activities: ActivitiesConfig = field(default_factory=ActivitiesConfig)
     escalation: EscalationConfig = field(default_factory=EscalationConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    webhook: WebhookConfig = field(default_factory=WebhookConfig)
+    monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     source: str = "(built-in defaults)"
 
 
@@ -191,6 +221,8 @@ _SECTIONS: dict[str, type] = {
     "activities": ActivitiesConfig,
     "escalation": EscalationConfig,
     "privacy": PrivacyConfig,
+    "webhook": WebhookConfig,
+    "monitoring": MonitoringConfig,
 }
 
 
@@ -318,6 +350,10 @@ def _apply_env(config: Config, env: dict[str, str]) -> Config:
         config = replace(
             config, database=replace(config.database, url=env["BUURTBOT_DATABASE_URL"])
         )
+    if env.get("BUURTBOT_WEBHOOK_SECRET"):
+        config = replace(
+            config, webhook=replace(config.webhook, secret_token=env["BUURTBOT_WEBHOOK_SECRET"])
+        )
     return config
 
 
@@ -390,6 +426,8 @@ def _validate(config: Config, where: str) -> None:
     _validate_escalation(config.escalation, where)
     if not config.organisation.name.strip():
         raise ConfigError(f"{where}: organisation.name must not be empty")
+    _validate_webhook(config.webhook, where)
+    _validate_monitoring(config.monitoring, where)
     for key in ("name", "contact_email", "contact_phone", "website"):
         # The privacy statement holds them all and must fit in one Telegram message.
         if len(getattr(config.organisation, key)) > ORGANISATION_FIELD_MAX:
@@ -471,3 +509,67 @@ def _validate_requests(requests: RequestsConfig, where: str) -> None:
                 f"{where}: requests.categories entry {category!r} is not a known category; "
                 f"use one of {', '.join(DEFAULT_CATEGORIES)}, or 'Dutch label / English label'"
             )
+
+
+# Telegram's rule for setWebhook's secret_token.
+_SECRET_RE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def _validate_webhook(webhook: WebhookConfig, where: str) -> None:
+    """Check the webhook settings; with webhook.enabled, the URL and the secret are required."""
+    _check_port(where, "webhook.port", webhook.port)
+    if not webhook.path.startswith("/") or any(c in webhook.path for c in " ?#"):
+        raise ConfigError(
+            f"{where}: webhook.path = {webhook.path!r} is not valid; expected a path like "
+            "'/telegram'"
+        )
+    if not 1 <= webhook.max_connections <= 100:
+        raise ConfigError(
+            f"{where}: webhook.max_connections = {webhook.max_connections} is not valid; "
+            "expected 1 to 100"
+        )
+    if webhook.secret_token and not _SECRET_RE.match(webhook.secret_token):
+        # Never echo the secret itself.
+        raise ConfigError(
+            f"{where}: webhook.secret_token (or BUURTBOT_WEBHOOK_SECRET) is not valid; expected "
+            "1 to 256 characters A-Z, a-z, 0-9, _ and -, e.g. from: openssl rand -hex 32"
+        )
+    if webhook.url and not webhook.url.startswith("https://"):
+        raise ConfigError(
+            f"{where}: webhook.url = {webhook.url!r} is not valid; Telegram only posts to an "
+            "https:// URL (let the reverse proxy handle TLS)"
+        )
+    if webhook.enabled:
+        check_webhook_ready(webhook, where)
+
+
+def check_webhook_ready(webhook: WebhookConfig, where: str) -> None:
+    """Require what webhook mode cannot run without: the public URL and a secret."""
+    if not webhook.url:
+        raise ConfigError(
+            f"{where}: webhook mode needs webhook.url, the public https:// URL of the bot "
+            "(e.g. 'https://bot.example.org/telegram')"
+        )
+    if not webhook.secret_token:
+        raise ConfigError(
+            f"{where}: webhook mode needs a secret: set BUURTBOT_WEBHOOK_SECRET (or "
+            "webhook.secret_token), e.g. to the output of: openssl rand -hex 32"
+        )
+
+
+def _validate_monitoring(monitoring: MonitoringConfig, where: str) -> None:
+    """Check the health and metrics server's settings."""
+    _check_port(where, "monitoring.port", monitoring.port)
+    if not monitoring.host.strip():
+        raise ConfigError(f"{where}: monitoring.host must not be empty; e.g. '127.0.0.1'")
+    if not 1 <= monitoring.health_timeout_seconds <= 60:
+        raise ConfigError(
+            f"{where}: monitoring.health_timeout_seconds = "
+            f"{monitoring.health_timeout_seconds} is not valid; expected 1 to 60"
+        )
+
+
+def _check_port(where: str, key: str, port: int) -> None:
+    """Require a TCP port number (0 picks a free port, for tests)."""
+    if not 0 <= port <= 65535:
+        raise ConfigError(f"{where}: {key} = {port} is not valid; expected a port, 1 to 65535")

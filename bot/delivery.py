@@ -77,8 +77,11 @@ class Dispatcher:
         relevant: Relevance = always_relevant,
         idle_seconds: float = 1.0,
         in_flight: int = 20,
+        on_result: Callable[[str], None] | None = None,
     ) -> None:
         self._sessionmaker = sessionmaker
+        # Told each send's outcome (sent, retry, failed, blocked), for the metrics.
+        self._on_result = on_result
         self._clock = clock
         self._send_card = send_card
         self._relevant = relevant
@@ -167,6 +170,7 @@ class Dispatcher:
         ]
         async with self._sessionmaker.begin() as session:
             for message, error, retry, blocked in results:
+                self._report(error, retry, blocked)
                 if error is None:
                     await outbox.mark_sent(session, message.id, now=self._clock.now())
                     continue
@@ -176,6 +180,18 @@ class Dispatcher:
                     if person is not None:
                         person.blocked_bot = True
         return len(batch)
+
+    def _report(self, error: str | None, retry: datetime | None, blocked: bool) -> None:
+        """Tell the observer how one send went."""
+        if self._on_result is None:
+            return
+        if error is None:
+            outcome = "sent"
+        elif blocked:
+            outcome = "blocked"
+        else:
+            outcome = "failed" if retry is None else "retry"
+        self._on_result(outcome)
 
     async def _send(
         self, message: OutboxMessage

@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable, Coroutine
 from typing import Any
 
-from telegram.error import BadRequest, NetworkError, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import AIORateLimiter
 
 _LOGGER = logging.getLogger(__name__)
@@ -27,6 +27,7 @@ class RetryingRateLimiter(AIORateLimiter):
         backoff: float = 0.5,
         overall_per_second: int = 30,
         group_per_minute: int = 20,
+        on_flood: Callable[[str], None] | None = None,
     ) -> None:
         super().__init__(
             overall_max_rate=overall_per_second,
@@ -37,6 +38,8 @@ class RetryingRateLimiter(AIORateLimiter):
         )
         self._network_retries = max_retries
         self._backoff = backoff
+        # Told the method of every 429 Telegram answers, for the metrics.
+        self._on_flood = on_flood
 
     async def process_request(
         self,
@@ -48,6 +51,8 @@ class RetryingRateLimiter(AIORateLimiter):
         rate_limit_args: int | None,
     ) -> Any:
         """Send the request through the limiter; retry network faults with backoff."""
+        if self._on_flood is not None:
+            callback = self._counting_floods(callback, endpoint)
         for attempt in range(self._network_retries + 1):
             try:
                 return await super().process_request(
@@ -63,3 +68,19 @@ class RetryingRateLimiter(AIORateLimiter):
                 _LOGGER.warning("%s failed (%s); retrying in %.1f s", endpoint, exc, delay)
                 await asyncio.sleep(delay)
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _counting_floods(
+        self, callback: Callable[..., Coroutine[Any, Any, Any]], endpoint: str
+    ) -> Callable[..., Coroutine[Any, Any, Any]]:
+        """Wrap the request so each 429 is reported before the limiter waits and retries."""
+        on_flood = self._on_flood
+        assert on_flood is not None
+
+        async def counted(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return await callback(*args, **kwargs)
+            except RetryAfter:
+                on_flood(endpoint)
+                raise
+
+        return counted

@@ -262,3 +262,4 @@ def _clean_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("BUURTBOT_TOKEN", raising=False)
     monkeypatch.delenv("BUURTBOT_CONFIG", raising=False)
     monkeypatch.delenv("BUURTBOT_DATABASE_URL", raising=False)
+    monkeypatch.delenv("BUURTBOT_WEBHOOK_SECRET", raising=False)

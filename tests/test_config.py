@@ -29,7 +29,15 @@ def test_example_config_is_valid_and_documents_every_key() -> None:
     example = REPO / "config.example.toml"
     config = load_config(example, env={})
     text = example.read_text(encoding="utf-8")
-    for section in ("telegram", "database", "bot", "areas", "organisation"):
+    for section in (
+        "telegram",
+        "database",
+        "bot",
+        "areas",
+        "organisation",
+        "webhook",
+        "monitoring",
+    ):
         for key in getattr(config, section).__dataclass_fields__:
             assert f"{key} =" in text or f"# {key} =" in text, f"{section}.{key} not documented"
 
@@ -85,6 +93,20 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[privacy]\nretention_days = 0", "privacy.retention_days = 0 is not valid; expected 1"),
         ("[privacy]\noutbox_days = 9999", "privacy.outbox_days = 9999 is not valid"),
         ("[privacy]\nnotice_version = 'v 2!'", "privacy.notice_version = 'v 2!' is not valid"),
+        ("[webhook]\nport = 70000", "webhook.port = 70000 is not valid"),
+        ("[webhook]\npath = 'telegram'", "webhook.path = 'telegram' is not valid"),
+        ("[webhook]\nmax_connections = 0", "webhook.max_connections = 0 is not valid"),
+        ("[webhook]\nurl = 'http://bot.example.org/t'", "Telegram only posts to an https://"),
+        ("[webhook]\nsecret_token = 'secret-but-wrong!'", "webhook.secret_token (or BUURTBOT_"),
+        ("[webhook]\nenabled = true", "webhook mode needs webhook.url"),
+        (
+            "[webhook]\nenabled = true\nurl = 'https://b.example.org/t'",
+            "webhook mode needs a secret: set BUURTBOT_WEBHOOK_SECRET",
+        ),
+        ("[monitoring]\nport = -1", "monitoring.port = -1 is not valid"),
+        ("[monitoring]\nhost = ' '", "monitoring.host must not be empty"),
+        ("[monitoring]\nhealth_timeout_seconds = 0", "health_timeout_seconds = 0 is not valid"),
+        ("[monitoring]\nenabled = 'yes'", "monitoring.enabled = 'yes' is not valid"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(
@@ -140,3 +162,18 @@ def test_escalation_hours_per_wijk_start_from_the_section(tmp_path: Path) -> Non
     assert (noord.notify_buurtassistent_after_hours, noord.notify_admins_after_hours) == (2, 12)
     assert (other.stalled_after_hours, other.notify_admins_after_hours) == (0, 12)
     assert (rest.notify_buurtassistent_after_hours, rest.notify_admins_after_hours) == (4, 12)
+
+
+def test_webhook_secret_comes_from_the_environment(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "[webhook]\nenabled = true\nurl = 'https://bot.example.org/telegram'\n"
+        "secret_token = 'from-the-file'\n",
+    )
+    assert load_config(path, env={}).webhook.secret_token == "from-the-file"
+    config = load_config(path, env={"BUURTBOT_WEBHOOK_SECRET": "from_the_env-123"})
+    assert config.webhook.secret_token == "from_the_env-123"
+    assert config.webhook.enabled
+    assert config.webhook.path == "/telegram"
+    assert not config.monitoring.enabled
+    assert config.monitoring.host == "127.0.0.1"

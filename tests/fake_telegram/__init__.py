@@ -20,6 +20,14 @@ Inline mode (on by default; FakeTelegram(inline_mode=False) turns it off):
         posted = await ann.choose_inline_result(answer, answer["results"][0]["id"], chat=group)
         assert posted.via_bot is not None and fake.unanswered_inline_queries(grace=0) == []
 
+Webhook mode: the bot calls setWebhook (an https:// URL, as Telegram demands) and the fake
+POSTs each update there with the X-Telegram-Bot-Api-Secret-Token header, retrying until a 2xx
+answer. Tests say where the public URL really lives (the fake plays the TLS proxy too):
+
+        fake.route_webhook("https://bot.example.org", "http://127.0.0.1:8081")
+        ...  # start the app with updater.start_webhook(...), then users act as above
+        assert all(a.status == 200 for a in fake.webhook_attempts)
+
 The fake checks every call against ../shared/telegram/bot-api-10.0.json (when present) and
 enforces Telegram's limits (see limits.py for the flood-control numbers).
 """
@@ -32,6 +40,7 @@ from .models import MessageVersion, RecordedRequest, SentMessage
 from .server import DEFAULT_TOKEN, FakeTelegram
 from .spec import DEFAULT_SPEC_PATH, UploadedFile
 from .users import FakeUser
+from .webhook import WebhookAttempt
 
 __all__ = [
     "DEFAULT_SPEC_PATH",
@@ -46,6 +55,7 @@ __all__ = [
     "RecordedRequest",
     "SentMessage",
     "UploadedFile",
+    "WebhookAttempt",
     "html_to_text",
     "parse_html",
 ]

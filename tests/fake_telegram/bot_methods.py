@@ -11,6 +11,7 @@ from .groups import FakeGroup
 from .limits import check_commands
 from .members import chat_member
 from .state import DEFAULT_ALLOWED_UPDATES, World
+from .webhook import check_webhook
 
 __all__ = ["BOT_HANDLERS", "PollSuperseded", "scope_key"]
 
@@ -42,8 +43,16 @@ def log_out(world: World, p: Params) -> Any:
 
 
 def set_webhook(world: World, p: Params) -> Any:
-    """Handle setWebhook: remember it (the fake delivers updates only through getUpdates)."""
-    world.webhook = {"url": p["url"], "allowed_updates": p.get("allowed_updates")}
+    """Handle setWebhook: check and remember it; webhook.py then posts the updates to it."""
+    check_webhook(p)
+    if not p["url"]:
+        return delete_webhook(world, p)
+    world.webhook = {
+        "url": p["url"],
+        "allowed_updates": p.get("allowed_updates"),
+        "secret_token": p.get("secret_token"),
+        "max_connections": p.get("max_connections", 40),
+    }
     if p.get("allowed_updates") is not None:
         world.allowed_updates = frozenset(p["allowed_updates"]) or DEFAULT_ALLOWED_UPDATES
     if p.get("drop_pending_updates"):
@@ -70,6 +79,11 @@ def get_webhook_info(world: World, p: Params) -> Any:
     }
     if world.webhook.get("allowed_updates"):
         info["allowed_updates"] = world.webhook["allowed_updates"]
+    if world.webhook["url"]:
+        info["max_connections"] = world.webhook["max_connections"]
+    for key in ("last_error_date", "last_error_message"):  # never the secret token
+        if key in world.webhook:
+            info[key] = world.webhook[key]
     return info
 
 

@@ -19,6 +19,7 @@ from .routes import ApiRoutes
 from .spec import DEFAULT_SPEC_PATH, Spec
 from .state import World
 from .users import FakeUser
+from .webhook import WebhookAttempt, WebhookDelivery
 
 __all__ = ["DEFAULT_TOKEN", "FakeTelegram"]
 
@@ -65,6 +66,7 @@ class FakeTelegram:
         flood = FloodControl(flood_limits or FloodLimits()) if flood_control else None
         self.world = World(bot_user=self.bot_user, privacy_mode=privacy_mode, flood=flood)
         self._failures: dict[str, list[ApiError]] = {}
+        self._webhook = WebhookDelivery(self.world)
         self._runner: web.AppRunner | None = None
         self._port: int | None = None
 
@@ -79,12 +81,14 @@ class FakeTelegram:
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", 0).start()
         self._port = int(self._runner.addresses[0][1])
+        await self._webhook.start()
         return self
 
     async def stop(self) -> None:
         """Stop serving; pending long polls return [] at once."""
         self.world.stopping = True
         self.world.notify()
+        await self._webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -250,6 +254,18 @@ class FakeTelegram:
             )
         error = ApiError(error_code, description, retry_after)
         self._failures.setdefault(method.lower(), []).extend([error] * count)
+
+    def route_webhook(self, public: str, local: str) -> None:
+        """Play the reverse proxy: deliver what goes to the public https origin to local.
+
+        E.g. ``route_webhook("https://bot.example.org", "http://127.0.0.1:8443")``.
+        """
+        self._webhook.route(public, local)
+
+    @property
+    def webhook_attempts(self) -> list[WebhookAttempt]:
+        """Return every POST of an update to the webhook, in order, with its outcome."""
+        return self._webhook.attempts
 
     # The contract names the parameter "timeout"; asyncio.timeout() could not add the dump.
     async def wait_for(self, predicate: Callable[[], Any], timeout: float = 5.0) -> Any:  # noqa: ASYNC109

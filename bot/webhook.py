@@ -1,0 +1,62 @@
+"""Webhook mode: Telegram POSTs updates to us (through a TLS proxy) instead of us polling.
+
+PTB's built-in webhook server (tornado) does the work: it checks the
+X-Telegram-Bot-Api-Secret-Token header (a missing or wrong one gets 403 and the update is
+dropped unread), queues the update and answers 200 at once; handlers run afterwards.
+At start it calls setWebhook with the public URL, the secret and the update types we want.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from telegram import Update
+
+from bot.config import Config, WebhookConfig
+
+SECRET_PLACEHOLDER = "<webhook secret>"  # noqa: S105 - what replaces the secret
+
+
+def webhook_options(config: Config) -> dict[str, Any]:
+    """Return the arguments for Application.run_webhook and Updater.start_webhook."""
+    webhook: WebhookConfig = config.webhook
+    return {
+        "listen": webhook.listen,
+        "port": webhook.port,
+        "url_path": webhook.path,
+        "webhook_url": webhook.url,
+        "secret_token": webhook.secret_token,
+        "max_connections": webhook.max_connections,
+        "allowed_updates": Update.ALL_TYPES,
+        # Keep what Telegram queued while the bot was down or switching from polling.
+        "drop_pending_updates": False,
+        # Telegram may be briefly unreachable at start; retry setWebhook a few times.
+        "bootstrap_retries": 3,
+    }
+
+
+def describe(config: Config) -> str:
+    """Say where the webhook listens, for the start-up log (without the secret)."""
+    webhook = config.webhook
+    return f"webhook {webhook.url} -> http://{webhook.listen}:{webhook.port}{webhook.path}"
+
+
+class SecretFilter(logging.Filter):
+    """Blank out a secret wherever it would end up in a log line.
+
+    PTB logs every Bot API call's parameters at DEBUG level, setWebhook's secret_token too.
+    """
+
+    def __init__(self, secret: str, placeholder: str = SECRET_PLACEHOLDER) -> None:
+        super().__init__()
+        self._secret = secret
+        self._placeholder = placeholder
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the secret in the formatted message."""
+        if self._secret:
+            message = record.getMessage()
+            if self._secret in message:
+                record.msg, record.args = message.replace(self._secret, self._placeholder), None
+        return True
