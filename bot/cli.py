@@ -59,7 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="TOML config file (default: $BUURTBOT_CONFIG, else ./config.toml if it exists)",
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    commands.add_parser("run", help="upgrade the database, then run the bot (long polling)")
+    commands.add_parser(
+        "run", help="upgrade the database, then run the bot (long polling; leader or standby)"
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     db_commands.add_parser("upgrade", help="create or upgrade the tables to the newest version")
@@ -155,18 +157,26 @@ async def import_area_files(config: Config, files: Sequence[Path]) -> int:
 
 
 def run(config: Config) -> int:
-    """Upgrade the database and poll Telegram until stopped."""
+    """Upgrade the database and serve Telegram (as leader or standby) until stopped."""
     if not config.telegram.token:
         print(BOTFATHER_HELP, file=sys.stderr)
         return 2
     from sqlalchemy.exc import SQLAlchemyError
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
+    from bot import serve
     from bot.app import build_application
+    from bot.leader import AlreadyRunning, SingleInstance, leadership_for
     from models import migrate
 
     where = config.database.url.split("@")[-1]
+    leadership = leadership_for(config)
+    try:
+        if isinstance(leadership, SingleInstance):
+            leadership.claim_file()  # before migrating: a second instance must touch nothing
+    except AlreadyRunning as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 1
     try:
         migrate.upgrade(config.database.url)
     except (SQLAlchemyError, OSError) as exc:
@@ -175,11 +185,7 @@ def run(config: Config) -> int:
     application = build_application(config)
     _LOGGER.info("Buurtbot starts (database %s)", where)
     try:
-        application.run_polling(
-            allowed_updates=Update.ALL_TYPES,
-            timeout=config.telegram.poll_timeout,
-            drop_pending_updates=False,
-        )
+        code = serve.run(application, config, leadership)
     except InvalidToken:
         print(
             "buurtbot: Telegram does not accept the bot token. " + BOTFATHER_HELP, file=sys.stderr
@@ -191,7 +197,9 @@ def run(config: Config) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    if code == serve.LOST_LEADERSHIP:
+        print("buurtbot: another instance took over the leadership; exiting", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

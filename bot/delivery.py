@@ -88,6 +88,8 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._bot: Bot | None = None
+        # The batch between "taken" and "recorded": put back in the queue if a stop cuts it off.
+        self._in_hand: list[int] = []
 
     async def initialize(self, bot: Bot) -> None:
         """Requeue what a crash left half-sent and start the loop."""
@@ -101,7 +103,11 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
     async def shutdown(self, grace: float = 15.0) -> None:
-        """Stop after the batch in hand is sent and recorded, so a clean stop repeats nothing."""
+        """Stop after the batch in hand is sent and recorded, so a clean stop repeats nothing.
+
+        When the batch takes longer than grace (Telegram asks us to wait), it is cut off and
+        what was not recorded goes back to the queue: sent again later rather than lost.
+        """
         if self._task is None:
             return
         self._stopping.set()
@@ -112,6 +118,10 @@ class Dispatcher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            in_hand, self._in_hand = self._in_hand, []
+            async with self._sessionmaker.begin() as session:
+                released = await outbox.release(session, in_hand)
+            _LOGGER.warning("Stopped in the middle of a batch: %d message(s) requeued", released)
         self._task = None
 
     def wake(self) -> None:
@@ -147,6 +157,7 @@ class Dispatcher:
                     to_send.append(message)
                 else:
                     message.status = outbox.Status.CANCELLED
+        self._in_hand = [message.id for message in to_send]
         # A person's digest items that fall due together go out as one message.
         digests: dict[int, list[OutboxMessage]] = {}
         singles = []
@@ -173,6 +184,7 @@ class Dispatcher:
                     person = await session.get(Person, message.person_id)
                     if person is not None:
                         person.blocked_bot = True
+        self._in_hand = []
         return len(batch)
 
     async def _send(
