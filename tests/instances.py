@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,6 +61,7 @@ class Instance:
         self.name = name
         self.config = config
         self.lines: list[str] = []
+        self.stamps: list[float] = []  # time.monotonic() when each line arrived
         self.process: asyncio.subprocess.Process | None = None
         self._reader: asyncio.Task[None] | None = None
 
@@ -82,6 +84,7 @@ class Instance:
         assert self.process is not None
         assert self.process.stderr is not None
         async for line in self.process.stderr:
+            self.stamps.append(time.monotonic())
             self.lines.append(line.decode(errors="replace").rstrip())
 
     @property
@@ -89,10 +92,13 @@ class Instance:
         """Return everything the process logged so far."""
         return "\n".join(self.lines)
 
-    async def logged(self, text: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
-        """Wait until a log line contains text."""
+    async def logged(self, text: str, timeout: float = 30.0) -> float:  # noqa: ASYNC109
+        """Wait until a log line contains text; return when it arrived (time.monotonic())."""
         deadline = asyncio.get_running_loop().time() + timeout
-        while not any(text in line for line in self.lines):
+        while True:
+            for stamp, line in zip(self.stamps, self.lines, strict=False):
+                if text in line:
+                    return stamp
             if asyncio.get_running_loop().time() > deadline:
                 raise AssertionError(f"{self.name} did not log {text!r}:\n{self.log[-3000:]}")
             await asyncio.sleep(0.05)
