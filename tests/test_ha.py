@@ -200,3 +200,44 @@ async def test_two_dispatchers_at_once_send_every_row_once(
     arrived = copies(fast_telegram, "Samen")
     assert sorted(arrived) == sorted(u.id for u in users)
     assert set(arrived.values()) == {1}
+
+
+async def test_sigterm_while_telegram_makes_us_wait_requeues_the_batch_in_time(
+    tmp_path: Path,
+    telegram: FakeTelegram,
+    db_url: str,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    instances: list[Instance],
+) -> None:
+    """A batch held up by a long 429 is cut off at the bound; its rows go back to the queue."""
+    text = "Oproep: wie helpt zaterdag?"
+    users = add_recipients(telegram, 12)
+    config = write_config(tmp_path / "f.toml", telegram, db_url, in_flight=4, shutdown_seconds=4)
+    bot = await Instance("bot", config).start()
+    instances.append(bot)
+    await bot.logged("Taking updates as the leader")
+    telegram.fail_next("sendMessage", error_code=429, retry_after=60, count=4)
+    await seed_broadcast(sessionmaker, users, text)
+    await telegram.wait_for(lambda: any(r.error_code == 429 for r in telegram.requests), timeout=15)
+
+    bot.terminate()
+    started = time.monotonic()
+    assert await bot.wait() == 0, bot.log[-3000:]
+    assert time.monotonic() - started < 4 + 2
+    assert "requeued" in bot.log
+    counts = await statuses(sessionmaker)
+    assert counts[Status.SENDING] == 0
+    assert counts[Status.PENDING] == len(users)
+    assert copies(telegram, text) == {}
+
+    again = await Instance("again", config).start()
+    instances.append(again)
+
+    async def all_sent() -> bool:
+        return (await statuses(sessionmaker))[Status.SENT] == len(users)
+
+    await eventually(all_sent, 30)
+    assert set(copies(telegram, text).values()) == {1}
+    assert len(copies(telegram, text)) == len(users)
+    again.terminate()
+    assert await again.wait() == 0
