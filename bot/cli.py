@@ -177,6 +177,9 @@ def run(config: Config) -> int:
     except AlreadyRunning as exc:
         print(f"buurtbot: {exc}", file=sys.stderr)
         return 1
+    except OSError as exc:
+        print(f"buurtbot: cannot open the database {where}: {exc}", file=sys.stderr)
+        return 1
     try:
         migrate.upgrade(config.database.url)
     except (SQLAlchemyError, OSError) as exc:

@@ -20,6 +20,7 @@ import fcntl
 import logging
 import os
 import socket
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -188,19 +189,31 @@ class PostgresLeadership:
         return bool(await self._connection.fetchval(query, high, low))
 
     async def _check(self) -> None:
-        """Confirm the lock every check_seconds; step down when that fails."""
+        """Confirm the lock every check_seconds; step down when it is gone or unconfirmed too long.
+
+        A slow answer is tolerated for a while (a busy server), but not as long as the server
+        takes to drop a silent connection: by then a standby may have the lock.
+        """
+        patience = max(2 * self._ha.check_seconds, self._ha.takeover_seconds // 3)
+        confirmed = time.monotonic()
         while True:
             await asyncio.sleep(self._ha.check_seconds)
             try:
                 held = await asyncio.wait_for(self.holds_lock(), timeout=self._ha.check_seconds)
             except Exception as exc:
-                _LOGGER.error("Lost the connection that holds the leadership: %s", exc)
+                closed = self._connection is None or self._connection.is_closed()
+                unconfirmed = time.monotonic() - confirmed
+                _LOGGER.warning("Cannot confirm the leadership (%.0f s): %r", unconfirmed, exc)
+                if not closed and unconfirmed < patience:
+                    continue
                 held = False
-            if not held:
-                _LOGGER.error("No longer the leader: stopping so another instance can lead")
-                self.status.become(Role.STANDBY)
-                self.lost.set()
-                return
+            if held:
+                confirmed = time.monotonic()
+                continue
+            _LOGGER.error("No longer the leader: stopping so another instance can lead")
+            self.status.become(Role.STANDBY)
+            self.lost.set()
+            return
 
     async def release(self) -> None:
         """Unlock and close the lock connection, so a standby takes over at once."""
