@@ -73,6 +73,9 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[requests]\ncategories = ['fietsen']", "'fietsen' is not a known category"),
         ("[requests]\ncategories = []", "expected a non-empty list of texts"),
         ("[requests]\ndescription_min = 600", "requests.description_min/max = 600/500"),
+        ("[ha]\ntakeover_seconds = 1", "ha.takeover_seconds = 1 is not valid; expected 2 to 600"),
+        ("[ha]\ncheck_seconds = 6", "ha.check_seconds = 6 is not valid; expected 1 to half"),
+        ("[ha]\nshutdown_seconds = 0", "ha.shutdown_seconds = 0 is not valid"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(
