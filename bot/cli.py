@@ -63,7 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     run_parser = commands.add_parser(
-        "run", help="upgrade the database, then run the bot (long polling, or a webhook)"
+        "run",
+        help="upgrade the database, then run the bot (polling or webhook; leader or standby)",
     )
     run_parser.add_argument(
         "--webhook",
@@ -169,7 +170,7 @@ async def import_area_files(config: Config, files: Sequence[Path]) -> int:
 
 
 def run(config: Config, *, webhook: bool = False) -> int:
-    """Upgrade the database and poll Telegram (or serve the webhook) until stopped."""
+    """Upgrade the database and serve Telegram (polling or a webhook; leader or standby)."""
     if not config.telegram.token:
         print(BOTFATHER_HELP, file=sys.stderr)
         return 2
@@ -181,13 +182,24 @@ def run(config: Config, *, webhook: bool = False) -> int:
             return 2
         webhook = True
     from sqlalchemy.exc import SQLAlchemyError
-    from telegram import Update
     from telegram.error import InvalidToken, NetworkError
 
+    from bot import serve
     from bot.app import build_application
+    from bot.leader import AlreadyRunning, SingleInstance, leadership_for
     from models import migrate
 
     where = config.database.url.split("@")[-1]
+    leadership = leadership_for(config)
+    try:
+        if isinstance(leadership, SingleInstance):
+            leadership.claim_file()  # before migrating: a second instance must touch nothing
+    except AlreadyRunning as exc:
+        print(f"buurtbot: {exc}", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"buurtbot: cannot open the database {where}: {exc}", file=sys.stderr)
+        return 1
     try:
         migrate.upgrade(config.database.url)
     except (SQLAlchemyError, OSError) as exc:
@@ -196,17 +208,13 @@ def run(config: Config, *, webhook: bool = False) -> int:
     application = build_application(config)
     try:
         if webhook:
-            from bot.webhook import describe, webhook_options
+            from bot.webhook import describe, webhook_receiver
 
             _LOGGER.info("Buurtbot starts (database %s, %s)", where, describe(config))
-            application.run_webhook(**webhook_options(config))
+            code = serve.run(application, config, leadership, webhook_receiver(config))
         else:
             _LOGGER.info("Buurtbot starts (database %s)", where)
-            application.run_polling(
-                allowed_updates=Update.ALL_TYPES,
-                timeout=config.telegram.poll_timeout,
-                drop_pending_updates=False,
-            )
+            code = serve.run(application, config, leadership)
     except InvalidToken:
         print(
             "buurtbot: Telegram does not accept the bot token. " + BOTFATHER_HELP, file=sys.stderr
@@ -218,7 +226,9 @@ def run(config: Config, *, webhook: bool = False) -> int:
             file=sys.stderr,
         )
         return 1
-    return 0
+    if code == serve.LOST_LEADERSHIP:
+        print("buurtbot: another instance took over the leadership; exiting", file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -98,6 +98,16 @@ class DeliveryConfig:
 
 
 @dataclass(frozen=True)
+class HaConfig:
+    # PostgreSQL only: when the leader dies, a standby takes over within this many seconds.
+    takeover_seconds: int = 10
+    # How often a standby asks for the leader lock and the leader checks that it still holds it.
+    check_seconds: int = 1
+    # On SIGTERM: finish the updates and sends in hand and exit within this many seconds.
+    shutdown_seconds: int = 20
+
+
+@dataclass(frozen=True)
 class ActivitiesConfig:
     # Pin an activity's card in the group (the bot needs the "Pin messages" right).
     pin_cards: bool = False
@@ -204,6 +214,7 @@ class Config:
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
+    ha: HaConfig = field(default_factory=HaConfig)
     source: str = "(built-in defaults)"
 
 
@@ -223,6 +234,7 @@ _SECTIONS: dict[str, type] = {
     "privacy": PrivacyConfig,
     "webhook": WebhookConfig,
     "monitoring": MonitoringConfig,
+    "ha": HaConfig,
 }
 
 
@@ -418,6 +430,7 @@ def _validate(config: Config, where: str) -> None:
             raise ConfigError(
                 f"{where}: delivery.{key} = {value} is not valid; expected 1 to 10000"
             )
+    _validate_ha(config.ha, where)
     if not config.infopoints.geocoder_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"{where}: infopoints.geocoder_url = {config.infopoints.geocoder_url!r} is not valid; "
@@ -573,3 +586,20 @@ def _check_port(where: str, key: str, port: int) -> None:
     """Require a TCP port number (0 picks a free port, for tests)."""
     if not 0 <= port <= 65535:
         raise ConfigError(f"{where}: {key} = {port} is not valid; expected a port, 1 to 65535")
+
+
+def _validate_ha(ha: HaConfig, where: str) -> None:
+    """Check the active/standby timings: a standby must look often enough to take over in time."""
+    if not 2 <= ha.takeover_seconds <= 600:
+        raise ConfigError(
+            f"{where}: ha.takeover_seconds = {ha.takeover_seconds} is not valid; expected 2 to 600"
+        )
+    if not 1 <= ha.check_seconds <= ha.takeover_seconds // 2:
+        raise ConfigError(
+            f"{where}: ha.check_seconds = {ha.check_seconds} is not valid; expected 1 to half "
+            f"of ha.takeover_seconds ({ha.takeover_seconds // 2})"
+        )
+    if not 1 <= ha.shutdown_seconds <= 600:
+        raise ConfigError(
+            f"{where}: ha.shutdown_seconds = {ha.shutdown_seconds} is not valid; expected 1 to 600"
+        )

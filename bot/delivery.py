@@ -36,6 +36,8 @@ Relevance = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
 MAX_ATTEMPTS = 8
 DIGEST_SEPARATOR = "\n\n———\n\n"
 DIGEST_MAX = 4000  # Telegram allows 4096 characters; the HTML tags count less, so this is safe
+# A message with its error (None: sent), when to retry (None: give up), and whether it was a 403.
+Result = tuple[OutboxMessage, str | None, datetime | None, bool]
 
 
 def by_kind(senders: dict[str, CardSender]) -> CardSender:
@@ -93,6 +95,10 @@ class Dispatcher:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._bot: Bot | None = None
+        # The batch between "taken" and "recorded", and the results it has so far: if a stop
+        # cuts it off, what went out is recorded and the rest goes back to the queue.
+        self._in_hand: list[int] = []
+        self._finished: list[Result] = []
 
     async def initialize(self, bot: Bot) -> None:
         """Requeue what a crash left half-sent and start the loop."""
@@ -106,7 +112,11 @@ class Dispatcher:
         self._task = asyncio.create_task(self._run(), name="outbox-dispatcher")
 
     async def shutdown(self, grace: float = 15.0) -> None:
-        """Stop after the batch in hand is sent and recorded, so a clean stop repeats nothing."""
+        """Stop after the batch in hand is sent and recorded, so a clean stop repeats nothing.
+
+        When the batch takes longer than grace (Telegram asks us to wait), it is cut off and
+        what was not recorded goes back to the queue: sent again later rather than lost.
+        """
         if self._task is None:
             return
         self._stopping.set()
@@ -117,6 +127,16 @@ class Dispatcher:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+            in_hand, self._in_hand = self._in_hand, []
+            finished, self._finished = self._finished, []
+            async with self._sessionmaker.begin() as session:
+                await self._record(session, finished)
+                released = await outbox.release(session, in_hand)
+            _LOGGER.warning(
+                "Stopped in the middle of a batch: %d result(s) recorded, %d message(s) requeued",
+                len(finished),
+                released,
+            )
         self._task = None
 
     def wake(self) -> None:
@@ -152,6 +172,7 @@ class Dispatcher:
                     to_send.append(message)
                 else:
                     message.status = outbox.Status.CANCELLED
+        self._in_hand = [message.id for message in to_send]
         # A person's digest items that fall due together go out as one message.
         digests: dict[int, list[OutboxMessage]] = {}
         singles = []
@@ -161,25 +182,32 @@ class Dispatcher:
             else:
                 singles.append(message)
         # The rate limiter spaces the sends; sending side by side keeps it busy.
-        sends = [self._send(message) for message in singles]
-        sends += [self._send_digest(items) for items in digests.values()]
-        results = [
-            r
-            for group in await asyncio.gather(*sends)
-            for r in (group if isinstance(group, list) else [group])
-        ]
+        self._finished = []
+        sends = [self._keep(self._send(message)) for message in singles]
+        sends += [self._keep(self._send_digest(items)) for items in digests.values()]
+        await asyncio.gather(*sends)
         async with self._sessionmaker.begin() as session:
-            for message, error, retry, blocked in results:
-                self._report(error, retry, blocked)
-                if error is None:
-                    await outbox.mark_sent(session, message.id, now=self._clock.now())
-                    continue
-                await outbox.mark_failed(session, message.id, error=error, retry_at=retry)
-                if blocked and message.person_id is not None:
-                    person = await session.get(Person, message.person_id)
-                    if person is not None:
-                        person.blocked_bot = True
+            await self._record(session, self._finished)
+        self._in_hand, self._finished = [], []
         return len(batch)
+
+    async def _keep(self, send: Awaitable[Result | list[Result]]) -> None:
+        """Note a send's results as soon as they are known."""
+        outcome = await send
+        self._finished.extend(outcome if isinstance(outcome, list) else [outcome])
+
+    async def _record(self, session: AsyncSession, results: list[Result]) -> None:
+        """Store what came of each send: sent, to retry, or given up (and who blocked the bot)."""
+        for message, error, retry, blocked in results:
+            self._report(error, retry, blocked)
+            if error is None:
+                await outbox.mark_sent(session, message.id, now=self._clock.now())
+                continue
+            await outbox.mark_failed(session, message.id, error=error, retry_at=retry)
+            if blocked and message.person_id is not None:
+                person = await session.get(Person, message.person_id)
+                if person is not None:
+                    person.blocked_bot = True
 
     def _report(self, error: str | None, retry: datetime | None, blocked: bool) -> None:
         """Tell the observer how one send went."""
@@ -193,9 +221,7 @@ class Dispatcher:
             outcome = "failed" if retry is None else "retry"
         self._on_result(outcome)
 
-    async def _send(
-        self, message: OutboxMessage
-    ) -> tuple[OutboxMessage, str | None, datetime | None, bool]:
+    async def _send(self, message: OutboxMessage) -> Result:
         """Send one message; return it with its error, when to retry, and whether 403."""
         assert self._bot is not None
         try:
@@ -230,9 +256,7 @@ class Dispatcher:
         else:
             await self._send_card(self._bot, self._sessionmaker, message)
 
-    async def _send_digest(
-        self, items: list[OutboxMessage]
-    ) -> list[tuple[OutboxMessage, str | None, datetime | None, bool]]:
+    async def _send_digest(self, items: list[OutboxMessage]) -> list[Result]:
         """Send several items to one person as one message (or a few, within Telegram's limit)."""
         texts = [item.payload["text"] for item in items]
         chunks: list[str] = []

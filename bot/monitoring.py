@@ -192,8 +192,8 @@ class MonitoringServer:
 async def start_monitoring(application: MeasuredApplication, config: Config) -> None:
     """Start the health and metrics server if [monitoring] is enabled."""
     settings = config.monitoring
-    if not settings.enabled:
-        return
+    if not settings.enabled or "monitoring" in application.bot_data:
+        return  # off, or already started (by serve, before the leadership was won)
     services = application.bot_data["services"]
     monitor = Monitor(application, services.sessionmaker, timeout=settings.health_timeout_seconds)
     server = MonitoringServer(monitor, settings.host, settings.port)

@@ -9,9 +9,11 @@ At start it calls setWebhook with the public URL, the secret and the update type
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from telegram import Update
+from telegram.ext import Application
 
 from bot.config import Config, WebhookConfig
 
@@ -34,6 +36,19 @@ def webhook_options(config: Config) -> dict[str, Any]:
         # Telegram may be briefly unreachable at start; retry setWebhook a few times.
         "bootstrap_retries": 3,
     }
+
+
+def webhook_receiver(config: Config) -> Callable[[Application], Awaitable[object]]:
+    """Return how the leader starts receiving updates in webhook mode (see bot/serve.py).
+
+    Only the leader listens and calls setWebhook; a standby that takes over does it again.
+    """
+
+    async def start(application: Application) -> object:
+        assert application.updater is not None
+        return await application.updater.start_webhook(**webhook_options(config))
+
+    return start
 
 
 def describe(config: Config) -> str:

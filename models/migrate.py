@@ -11,6 +11,8 @@ from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# PostgreSQL advisory lock held while migrating ("BUURTMIG"), so instances migrate one at a time.
+MIGRATION_LOCK_KEY = 0x4255555254_4D4947
 
 
 def alembic_config(url: str) -> AlembicConfig:

@@ -207,6 +207,18 @@ async def release_interrupted(session: AsyncSession) -> int:
     return result.rowcount or 0
 
 
+async def release(session: AsyncSession, message_ids: list[int]) -> int:
+    """Put these messages back in the queue if they are still "sending" (a stop cut them off)."""
+    if not message_ids:
+        return 0
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(message_ids), OutboxMessage.status == Status.SENDING)
+        .values(status=Status.PENDING)
+    )
+    return result.rowcount or 0
+
+
 def backoff(attempts: int) -> timedelta:
     """Wait longer after each failed attempt: 5 s, 10 s, 20 s ... up to 10 minutes."""
     return timedelta(seconds=min(600, 5 * 2 ** max(0, attempts - 1)))

@@ -107,6 +107,9 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ("[monitoring]\nhost = ' '", "monitoring.host must not be empty"),
         ("[monitoring]\nhealth_timeout_seconds = 0", "health_timeout_seconds = 0 is not valid"),
         ("[monitoring]\nenabled = 'yes'", "monitoring.enabled = 'yes' is not valid"),
+        ("[ha]\ntakeover_seconds = 1", "ha.takeover_seconds = 1 is not valid; expected 2 to 600"),
+        ("[ha]\ncheck_seconds = 6", "ha.check_seconds = 6 is not valid; expected 1 to half"),
+        ("[ha]\nshutdown_seconds = 0", "ha.shutdown_seconds = 0 is not valid"),
     ],
 )
 def test_errors_name_file_key_value_and_expectation(

@@ -6,11 +6,13 @@ import asyncio
 from typing import Literal
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 import models
 from models.base import UTCDateTime
 from models.db import create_engine
+from models.migrate import MIGRATION_LOCK_KEY
 
 config = context.config
 target_metadata = models.Base.metadata
@@ -54,6 +56,12 @@ async def run_async_migrations() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
     try:
         async with engine.connect() as connection:
+            if connection.dialect.name == "postgresql":
+                # Several instances may start at once: one migrates, the others wait here and
+                # then find nothing left to do. The lock ends with this transaction.
+                await connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
+                )
             await connection.run_sync(do_run_migrations)
             await connection.commit()
     finally:
