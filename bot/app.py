@@ -17,6 +17,8 @@ from bot.config import Config
 from bot.context import BuurtContext, Services
 from bot.delivery import Dispatcher, by_kind
 from bot.errors import handle_error
+from bot.fairness import PerPersonProcessor
+from bot.guard import Guard
 from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
 from bot.scheduling import schedule_jobs
@@ -57,6 +59,9 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
+    if config.limits.concurrent_updates > 1:
+        # One person's flood must not keep the others waiting (see bot/fairness.py).
+        builder = builder.concurrent_updates(PerPersonProcessor(config.limits.concurrent_updates))
     if config.bot.rate_limiter:
         builder = builder.rate_limiter(
             RetryingRateLimiter(
@@ -84,7 +89,11 @@ def build_application(
         in_flight=config.delivery.in_flight,
     )
     application.bot_data["services"] = Services(
-        config=config, sessionmaker=sessionmaker, clock=clock, dispatcher=dispatcher
+        config=config,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        dispatcher=dispatcher,
+        guard=Guard.from_config(config.limits, sessionmaker),
     )
     application.bot_data["engine"] = engine
     handlers.register_all(application)

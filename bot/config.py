@@ -104,6 +104,24 @@ class ActivitiesConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    # Updates (messages, commands, button presses) a person may send: a steady rate per minute
+    # and a burst on top. Past it the bot says "slow down" once and ignores the rest until the
+    # person is back under the limit.
+    updates_per_minute: int = 60
+    updates_burst: int = 30
+    # Activities a resident may propose in 24 hours (buurtassistenten publish without limit).
+    # Help requests have their own limits: requests.max_open and requests.max_per_day.
+    activity_proposals_per_day: int = 3
+    # Updates handled at once, each from a different person (one person's stay in order);
+    # 1 handles every update one after the other.
+    concurrent_updates: int = 8
+    # How often the list of blocked people is read again, in seconds (a block through the bot
+    # itself counts at once).
+    blocked_refresh_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class InfopointsConfig:
     # The PDOK Locatieserver (the free Dutch national geocoder), for `infopoints geocode`.
     geocoder_url: str = "https://api.pdok.nl/bzk/locatieserver/search/v3_1"
@@ -128,6 +146,7 @@ class Config:
     infopoints: InfopointsConfig = field(default_factory=InfopointsConfig)
     delivery: DeliveryConfig = field(default_factory=DeliveryConfig)
     activities: ActivitiesConfig = field(default_factory=ActivitiesConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     source: str = "(built-in defaults)"
 
 
@@ -142,6 +161,7 @@ _SECTIONS: dict[str, type] = {
     "infopoints": InfopointsConfig,
     "delivery": DeliveryConfig,
     "activities": ActivitiesConfig,
+    "limits": LimitsConfig,
 }
 
 
@@ -309,6 +329,7 @@ def _validate(config: Config, where: str) -> None:
             raise ConfigError(
                 f"{where}: delivery.{key} = {value} is not valid; expected 1 to 10000"
             )
+    _validate_limits(config.limits, where)
     if not config.infopoints.geocoder_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"{where}: infopoints.geocoder_url = {config.infopoints.geocoder_url!r} is not valid; "
@@ -321,6 +342,25 @@ def _validate(config: Config, where: str) -> None:
 def _redact_url(url: str) -> str:
     """Hide a password in a database URL."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+_LIMIT_RANGES = {
+    "updates_per_minute": (1, 10_000),
+    "updates_burst": (1, 10_000),
+    "activity_proposals_per_day": (1, 1000),
+    "concurrent_updates": (1, 256),
+    "blocked_refresh_seconds": (1, 3600),
+}
+
+
+def _validate_limits(limits: LimitsConfig, where: str) -> None:
+    """Check the per-person limits."""
+    for key, (low, high) in _LIMIT_RANGES.items():
+        value = getattr(limits, key)
+        if not low <= value <= high:
+            raise ConfigError(
+                f"{where}: limits.{key} = {value} is not valid; expected {low} to {high}"
+            )
 
 
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")

@@ -21,6 +21,7 @@ from handlers import (
     cancel,
     flows,
     groups,
+    guard,
     help,
     infopoints,
     onboarding,
@@ -41,7 +42,9 @@ REQUEST_BUTTONS = (
     r":(\d{1,9})$"
 )
 
-# Runs before every other group.
+# Runs first of all: blocked people and floods stop here, before anything reads or writes.
+GUARD_GROUP = -2
+# Runs before every other group but the guard.
 FLOW_GROUP = -1
 # Runs after every other group, so conversation states are final when they are written.
 PERSIST_GROUP = 100
@@ -56,7 +59,9 @@ def register_all(application: Application) -> None:
     """Register every handler; the order matters where the comments say so."""
     private = filters.ChatType.PRIVATE
     add = application.add_handler
-    # Before everything: a new command ends the flow the person was in (see flows.py).
+    # Before anything else: a blocked person is ignored, a flood is slowed down (guard.py).
+    add(TypeHandler(Update, guard.check), group=GUARD_GROUP)
+    # Before everything else: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
     # Flows first: while a flow waits for text or a location, it gets it before the fallbacks.
     add(settings.conversation())

@@ -33,7 +33,7 @@ from handlers.common import (
 from handlers.keyboards import rows
 from handlers.onboarding import send_all, start
 from models import activities
-from models.activities import Activity, Counts, Draft
+from models.activities import Activity, Counts, Draft, TooManyProposals
 from models.errors import DomainError
 from models.people import Role, onboarding_step, reviewers_for, roles_of
 
@@ -59,17 +59,33 @@ async def _caller(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
     return caller, roles.has(Role.BUURTASSISTENT, caller.person.home_wijk_id)
 
 
+def _max_proposals(context: BuurtContext) -> int:
+    return context.config.limits.activity_proposals_per_day
+
+
 def _stop(t: Translator) -> InlineKeyboardButton:
     return InlineKeyboardButton(t("ask.stop"), callback_data="ev:stop")
 
 
 async def open_event(update: Update, context: BuurtContext) -> Step | int:
     """Start: ask for the title (people who are not onboarded continue onboarding first)."""
+    refusal = None
     async with context.session() as session:
         caller = await identify(session, update, context)
         pending = await onboarding_step(session, caller.person)
+        roles = await roles_of(session, caller.person)
+        if not roles.has(Role.BUURTASSISTENT, caller.person.home_wijk_id):
+            try:
+                await activities.check_proposals(
+                    session, caller.person, limit=_max_proposals(context), now=context.now()
+                )
+            except TooManyProposals as exc:
+                refusal = caller.t("activity.too_many", limit=exc.limit)
     if pending is not None or caller.person.home_wijk_id is None:
         await start(update, context)
+        return ConversationHandler.END
+    if refusal is not None:
+        await send_all(update, context, [(refusal, None)])
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[DRAFT] = {"wijk": caller.person.home_wijk_id}
@@ -314,8 +330,15 @@ async def post(update: Update, context: BuurtContext) -> int:
                 publish=publish,
                 reviewers=reviewers,
                 now=now,
+                max_proposals=_max_proposals(context),
             )
             await queue_activity(session, outcome, context.config, now)
+    except TooManyProposals as exc:
+        context.user_data.pop(DRAFT, None)
+        await query.answer()
+        await close_buttons(update)
+        await send_all(update, context, [(caller.t("activity.too_many", limit=exc.limit), None)])
+        return ConversationHandler.END
     except DomainError:
         await query.answer()
         await send_all(update, context, [(caller.t("activity.in_the_past"), None)])
