@@ -59,9 +59,12 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
+    guard = Guard.from_config(config.limits, sessionmaker)
     if config.limits.concurrent_updates > 1:
-        # One person's flood must not keep the others waiting (see bot/fairness.py).
-        builder = builder.concurrent_updates(PerPersonProcessor(config.limits.concurrent_updates))
+        # One person's flood must not keep the others waiting (see bot/fairness.py); their
+        # updates count against their rate as they arrive.
+        processor = PerPersonProcessor(config.limits.concurrent_updates, on_admit=guard.admit)
+        builder = builder.concurrent_updates(processor)
     if config.bot.rate_limiter:
         builder = builder.rate_limiter(
             RetryingRateLimiter(
@@ -93,7 +96,7 @@ def build_application(
         sessionmaker=sessionmaker,
         clock=clock,
         dispatcher=dispatcher,
-        guard=Guard.from_config(config.limits, sessionmaker),
+        guard=guard,
     )
     application.bot_data["engine"] = engine
     handlers.register_all(application)

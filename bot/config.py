@@ -107,9 +107,10 @@ class ActivitiesConfig:
 class LimitsConfig:
     # Updates (messages, commands, button presses) a person may send: a steady rate per minute
     # and a burst on top. Past it the bot says "slow down" once and ignores the rest until the
-    # person is back under the limit.
-    updates_per_minute: int = 60
-    updates_burst: int = 30
+    # person is back under the limit. Burst + 1 stays within what Telegram lets a bot send to
+    # one chat at once (about 10), so answering a burst never hits Telegram's flood control.
+    updates_per_minute: int = 30
+    updates_burst: int = 8
     # Activities a resident may propose in 24 hours (buurtassistenten publish without limit).
     # Help requests have their own limits: requests.max_open and requests.max_per_day.
     activity_proposals_per_day: int = 3

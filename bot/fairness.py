@@ -15,7 +15,7 @@ with a busy timeout, models/db.py).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 from typing import Any
 
 from telegram import Update
@@ -40,9 +40,11 @@ def person_key(update: object) -> Hashable:
 class PerPersonProcessor(BaseUpdateProcessor):
     """Run updates of different people concurrently, one person's in order."""
 
-    def __init__(self, max_running: int) -> None:
+    def __init__(self, max_running: int, on_admit: Callable[[object], None] | None = None) -> None:
+        """Run at most max_running at once; call on_admit(update) as each arrives, in order."""
         super().__init__(_ADMIT_ALL)
         self.max_running = max_running
+        self._on_admit = on_admit
         self._running = asyncio.Semaphore(max_running)
         # Per person: a future that is done when their latest admitted update is done.
         self._tails: dict[Hashable, asyncio.Future[None]] = {}
@@ -51,6 +53,8 @@ class PerPersonProcessor(BaseUpdateProcessor):
         """Wait for the person's previous update, then for a free place; then handle it."""
         # Everything up to the first await runs in the order PTB admitted the updates (tasks
         # start in the order they were created), which is the order Telegram sent them.
+        if self._on_admit is not None:
+            self._on_admit(update)
         key = person_key(update)
         previous = self._tails.get(key)
         done: asyncio.Future[None] = asyncio.get_running_loop().create_future()

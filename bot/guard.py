@@ -11,9 +11,10 @@ import asyncio
 import enum
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram import Update
 
 from bot.config import LimitsConfig
 from models.people import blocked_telegram_ids
@@ -127,10 +128,17 @@ class BlockList:
 
 @dataclass
 class Guard:
-    """What the check in front of every update needs."""
+    """What the check in front of every update needs.
+
+    The rate is counted when an update arrives (admit), not when its turn comes: a person's
+    updates wait for each other, and counting at their turn would let a flood through at the
+    pace the bot works through it.
+    """
 
     blocked: BlockList
     rate: UpdateRate
+    # Verdicts of admitted updates whose turn has not come yet, by update id.
+    _early: dict[int, Verdict] = field(default_factory=dict)
 
     @classmethod
     def from_config(
@@ -141,3 +149,19 @@ class Guard:
             blocked=BlockList(sessionmaker, limits.blocked_refresh_seconds),
             rate=UpdateRate(limits.updates_per_minute, limits.updates_burst),
         )
+
+    def admit(self, update: object) -> None:
+        """Count an update against its person's rate as it arrives."""
+        if isinstance(update, Update) and update.effective_user is not None:
+            if len(self._early) >= _PRUNE_AT * 10:
+                self._early.clear()  # updates that never reached the check (cannot happen)
+            self._early[update.update_id] = self.rate.check(update.effective_user.id)
+
+    def verdict(self, update: Update, person_id: int) -> Verdict:
+        """Return what admit() decided for the update, or decide now if it was not admitted."""
+        early = self._early.pop(update.update_id, None)
+        return early if early is not None else self.rate.check(person_id)
+
+    def forget(self, update: Update) -> None:
+        """Drop the verdict of an update that is ignored for another reason."""
+        self._early.pop(update.update_id, None)

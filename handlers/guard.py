@@ -19,11 +19,12 @@ async def check(update: Update, context: BuurtContext) -> None:
         return
     guard = context.services.guard
     if await guard.blocked.is_blocked(user.id):
+        guard.forget(update)
         # Ignored: no reply and no change. A press and an inline query still get their empty
         # answer, or the person's app keeps spinning (and that says nothing about a block).
         await _close_quietly(update)
         raise ApplicationHandlerStop
-    verdict = guard.rate.check(user.id)
+    verdict = guard.verdict(update, user.id)
     if verdict is Verdict.ALLOW:
         return
     text = await _slow_down(update, context) if verdict is Verdict.WARN else None

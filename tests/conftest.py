@@ -26,6 +26,7 @@ from bot.config import (
     BotConfig,
     Config,
     DatabaseConfig,
+    LimitsConfig,
     OrganisationConfig,
     RequestsConfig,
     TelegramConfig,
@@ -153,6 +154,9 @@ def config(db_url: str, telegram: FakeTelegram, area_files: tuple[Path, Path]) -
         bot=BotConfig(admins=(ADMIN_ID,), max_retries=2),
         areas=AreasConfig(file=str(wijken), buurten_file=str(buurten)),
         requests=RequestsConfig(followup_interval_seconds=1),
+        # Simulated people type and press far faster than anyone can; the limits are tested
+        # with their defaults and tighter ones in test_abuse.py and test_fairness.py.
+        limits=LimitsConfig(updates_burst=1000),
         organisation=OrganisationConfig(
             name="Buurtnetwerk Test", contact_email="hallo@example.org"
         ),
