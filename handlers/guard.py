@@ -33,10 +33,9 @@ async def check(update: Update, context: BuurtContext) -> None:
         await query.answer(text)
     elif update.inline_query is not None:
         await update.inline_query.answer([], cache_time=0)
-    elif text is not None and is_private(update):
+    elif text is not None and update.message is not None and is_private(update):
         # In a group the warning would bother everyone else: there the updates just stop.
-        assert update.effective_chat is not None
-        await context.bot.send_message(update.effective_chat.id, text)
+        await context.bot.send_message(update.message.chat_id, text)
     raise ApplicationHandlerStop
 
 
