@@ -152,10 +152,15 @@ class Guard:
 
     def admit(self, update: object) -> None:
         """Count an update against its person's rate as it arrives."""
-        if isinstance(update, Update) and update.effective_user is not None:
-            if len(self._early) >= _PRUNE_AT * 10:
-                self._early.clear()  # updates that never reached the check (cannot happen)
-            self._early[update.update_id] = self.rate.check(update.effective_user.id)
+        if not isinstance(update, Update):
+            return
+        user = update.effective_user
+        if user is None or user.is_bot:
+            return  # the check lets these through without a verdict
+        if len(self._early) >= _PRUNE_AT * 10:
+            # Only updates stopped before the check (none in register_all) leave one behind.
+            self._early.clear()
+        self._early[update.update_id] = self.rate.check(user.id)
 
     def verdict(self, update: Update, person_id: int) -> Verdict:
         """Return what admit() decided for the update, or decide now if it was not admitted."""
