@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.config import LimitsConfig
-from bot.guard import UpdateRate, Verdict
+from bot.guard import BlockList, UpdateRate, Verdict
 from models import activities
 from models.activities import Activity, Status, TooManyProposals
-from models.people import Person, Role, RoleAssignment, get_person
+from models.people import Person, Role, RoleAssignment, get_person, grant_role
 from tests.conftest import ADMIN_ID, BotRunner, FakeClock
 from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.people import give_role, onboarded
@@ -230,3 +230,25 @@ async def test_a_blocked_admin_is_no_admin(
     before = len(admin.messages)
     await admin.send("/omroep")
     assert await quiet(admin) == before
+
+
+async def test_the_blocked_list_is_read_again_after_the_refresh_or_when_told(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    now = [0.0]
+    blocked = BlockList(sessionmaker, refresh_seconds=30, clock=lambda: now[0])
+    async with sessionmaker.begin() as session:
+        eve = Person(telegram_id=7, display_name="Eve")
+        session.add(eve)
+        await session.flush()
+        await grant_role(session, eve, Role.VOLUNTEER)
+    assert not await blocked.is_blocked(7)
+    async with sessionmaker.begin() as session:
+        await grant_role(session, eve, Role.BLOCKED)
+    assert not await blocked.is_blocked(7)  # read just now: one query per refresh, not per update
+    now[0] = 31.0
+    assert await blocked.is_blocked(7)
+    async with sessionmaker.begin() as session:
+        await session.execute(delete(RoleAssignment).where(RoleAssignment.role == Role.BLOCKED))
+    blocked.invalidate()  # unblocked through the bot: counts at once
+    assert not await blocked.is_blocked(7)
