@@ -151,3 +151,26 @@ async def test_one_at_a_time_when_configured(bot_runner: BotRunner, telegram: Fa
     assert len(bob.messages) == before  # everyone waits behind Ann's update
     holder.release.set()
     assert "Dit kan ik voor je doen" in (await bob.next_message()).text
+
+
+async def test_each_persons_updates_arrive_in_order_while_mixed_with_others(
+    bot: Application, telegram: FakeTelegram
+) -> None:
+    rng = random.Random(3)
+    seen: dict[int, list[int]] = {}
+
+    async def record(update: Update, context: object) -> None:
+        user, message = update.effective_user, update.effective_message
+        assert user is not None
+        assert message is not None
+        await asyncio.sleep(rng.uniform(0, 0.01))  # uneven work, so a reordering would show
+        seen.setdefault(user.id, []).append(int(message.text or ""))
+        raise ApplicationHandlerStop
+
+    bot.add_handler(MessageHandler(filters.Regex(r"^\d+$"), record), group=-10)
+    people = [telegram.add_user(name) for name in ("Ann", "Bob", "Cas")]
+    for number in range(20):
+        for person in people:
+            await person.send(str(number))
+    await telegram.wait_for(lambda: sum(len(v) for v in seen.values()) == 60, 10)
+    assert all(numbers == list(range(20)) for numbers in seen.values())
