@@ -17,6 +17,8 @@ from bot.config import Config
 from bot.context import BuurtContext, Services
 from bot.delivery import Dispatcher, by_kind
 from bot.errors import handle_error
+from bot.fairness import PerPersonProcessor
+from bot.guard import Guard
 from bot.metrics import MeasuredApplication, Metrics
 from bot.monitoring import start_monitoring, stop_monitoring
 from bot.persistence import DatabasePersistence
@@ -75,6 +77,12 @@ def build_application(
         .post_stop(_post_stop)
         .post_shutdown(_post_shutdown)
     )
+    guard = Guard.from_config(config.limits, sessionmaker)
+    if config.limits.concurrent_updates > 1:
+        # One person's flood must not keep the others waiting (see bot/fairness.py); their
+        # updates count against their rate as they arrive.
+        processor = PerPersonProcessor(config.limits.concurrent_updates, on_admit=guard.admit)
+        builder = builder.concurrent_updates(processor)
     if config.bot.rate_limiter:
         builder = builder.rate_limiter(
             RetryingRateLimiter(
@@ -104,7 +112,11 @@ def build_application(
         on_result=metrics.observe_delivery,
     )
     application.bot_data["services"] = Services(
-        config=config, sessionmaker=sessionmaker, clock=clock, dispatcher=dispatcher
+        config=config,
+        sessionmaker=sessionmaker,
+        clock=clock,
+        dispatcher=dispatcher,
+        guard=guard,
     )
     application.bot_data["engine"] = engine
     handlers.register_all(application)

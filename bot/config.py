@@ -114,6 +114,25 @@ class ActivitiesConfig:
 
 
 @dataclass(frozen=True)
+class LimitsConfig:
+    # Updates (messages, commands, button presses) a person may send: a steady rate per minute
+    # and a burst on top. Past it the bot says "slow down" once and ignores the rest until the
+    # person is back under the limit. Burst + 1 stays within what Telegram lets a bot send to
+    # one chat at once (about 10), so answering a burst never hits Telegram's flood control.
+    updates_per_minute: int = 30
+    updates_burst: int = 8
+    # Activities a resident may propose in 24 hours (buurtassistenten publish without limit).
+    # Help requests have their own limits: requests.max_open and requests.max_per_day.
+    activity_proposals_per_day: int = 3
+    # Updates handled at once, each from a different person (one person's stay in order);
+    # 1 handles every update one after the other.
+    concurrent_updates: int = 8
+    # How often the list of blocked people is read again, in seconds (a block through the bot
+    # itself counts at once).
+    blocked_refresh_seconds: int = 30
+
+
+@dataclass(frozen=True)
 class EscalationSteps:
     """When a request climbs the ladder, in hours; 0 turns a step off."""
 
@@ -215,6 +234,7 @@ class Config:
     webhook: WebhookConfig = field(default_factory=WebhookConfig)
     monitoring: MonitoringConfig = field(default_factory=MonitoringConfig)
     ha: HaConfig = field(default_factory=HaConfig)
+    limits: LimitsConfig = field(default_factory=LimitsConfig)
     source: str = "(built-in defaults)"
 
 
@@ -235,6 +255,7 @@ _SECTIONS: dict[str, type] = {
     "webhook": WebhookConfig,
     "monitoring": MonitoringConfig,
     "ha": HaConfig,
+    "limits": LimitsConfig,
 }
 
 
@@ -431,6 +452,7 @@ def _validate(config: Config, where: str) -> None:
                 f"{where}: delivery.{key} = {value} is not valid; expected 1 to 10000"
             )
     _validate_ha(config.ha, where)
+    _validate_limits(config.limits, where)
     if not config.infopoints.geocoder_url.startswith(("http://", "https://")):
         raise ConfigError(
             f"{where}: infopoints.geocoder_url = {config.infopoints.geocoder_url!r} is not valid; "
@@ -470,6 +492,25 @@ def _validate_privacy(privacy: PrivacyConfig, where: str) -> None:
 def _redact_url(url: str) -> str:
     """Hide a password in a database URL."""
     return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
+
+
+_LIMIT_RANGES = {
+    "updates_per_minute": (1, 10_000),
+    "updates_burst": (1, 10_000),
+    "activity_proposals_per_day": (1, 1000),
+    "concurrent_updates": (1, 256),
+    "blocked_refresh_seconds": (1, 3600),
+}
+
+
+def _validate_limits(limits: LimitsConfig, where: str) -> None:
+    """Check the per-person limits."""
+    for key, (low, high) in _LIMIT_RANGES.items():
+        value = getattr(limits, key)
+        if not low <= value <= high:
+            raise ConfigError(
+                f"{where}: limits.{key} = {value} is not valid; expected {low} to {high}"
+            )
 
 
 _QUIET_RE = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-3]):([0-5]\d)$")

@@ -12,6 +12,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Dispatcher
+from bot.guard import Guard
 
 
 @dataclass
@@ -22,6 +23,7 @@ class Services:
     sessionmaker: async_sessionmaker[AsyncSession]
     clock: Clock
     dispatcher: Dispatcher
+    guard: Guard
 
 
 class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -36,6 +36,7 @@ from handlers import (
     cancel,
     flows,
     groups,
+    guard,
     help,
     infopoints,
     onboarding,
@@ -64,9 +65,11 @@ REQUEST_BUTTONS = (
 )
 QUEUE_BUTTONS = r"^q:(assign|pick|reopen|close|closeas):(\d{1,9})(?::(\d{1,12}|[a-z]{1,10}))?$"
 
-# Runs first of all: people who agreed to an older privacy statement are asked again.
+# Runs first of all: blocked people and floods stop here, before anything reads or writes.
+GUARD_GROUP = -3
+# Then: people who agreed to an older privacy statement are asked again.
 CONSENT_GROUP = -2
-# Runs before every other group (but after the consent check).
+# Runs before every other group (but after the guard and the consent check).
 FLOW_GROUP = -1
 # Runs after every other group, so conversation states are final when they are written.
 PERSIST_GROUP = 100
@@ -81,7 +84,9 @@ def register_all(application: Application) -> None:
     """Register every handler; the order matters where the comments say so."""
     private = filters.ChatType.PRIVATE
     add = application.add_handler
-    # First: whoever agreed to an older privacy statement is asked again before anything else.
+    # Before anything else: a blocked person is ignored, a flood is slowed down (guard.py).
+    add(TypeHandler(Update, guard.check), group=GUARD_GROUP)
+    # Then: whoever agreed to an older privacy statement is asked again.
     add(TypeHandler(Update, privacy_gate.require_current_consent), group=CONSENT_GROUP)
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)

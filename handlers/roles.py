@@ -227,6 +227,8 @@ async def change_role(update: Update, context: BuurtContext) -> None:
         await query.answer(t("role.last_admin"), show_alert=True)
         return
     context.services.dispatcher.wake()
+    # A block (or unblock) counts at once, not at the guard's next read of the list.
+    context.services.guard.blocked.invalidate()
     await query.answer(note or t("role.saved"), show_alert=note is not None)
     if changed:  # an unchanged menu would only be refused as "not modified"
         await _edit(update, text, markup)

@@ -91,6 +91,14 @@ class NotPublished(DomainError):
     """The activity is not (or no longer) open for answers."""
 
 
+class TooManyProposals(DomainError):
+    """The person proposed as many activities as allowed in 24 hours."""
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(f"at most {limit} proposals a day")
+        self.limit = limit
+
+
 class Event(enum.StrEnum):
     PROPOSED = "proposed"  # to buurtassistenten/admins: please approve
     APPROVED = "approved"  # to the proposer
@@ -165,8 +173,14 @@ async def create(
     publish: bool,
     reviewers: list[int],
     now: datetime,
+    max_proposals: int | None = None,
 ) -> Outcome:
-    """Store an activity: published right away, or proposed for a reviewer's approval."""
+    """Store an activity: published right away, or proposed for a reviewer's approval.
+
+    With max_proposals, a proposal is refused when the organiser made that many in 24 hours.
+    """
+    if not publish and max_proposals is not None:
+        await check_proposals(session, organiser, limit=max_proposals, now=now)
     if draft.ends_at <= draft.starts_at:
         raise NotAllowed("ends before it starts")
     if draft.starts_at <= now:
@@ -192,6 +206,19 @@ async def create(
     if publish:
         return Outcome(activity, post_cards=True)
     return Outcome(activity, notices=[Notice(r, Event.PROPOSED, activity.id) for r in reviewers])
+
+
+async def check_proposals(
+    session: AsyncSession, person: Person, *, limit: int, now: datetime
+) -> None:
+    """Refuse another proposal when the person made limit activities in the last 24 hours."""
+    made = await session.scalar(
+        select(func.count())
+        .select_from(Activity)
+        .where(Activity.organiser_id == person.id, Activity.created_at > now - timedelta(days=1))
+    )
+    if (made or 0) >= limit:
+        raise TooManyProposals(limit)
 
 
 async def get(session: AsyncSession, activity_id: int) -> Activity:

@@ -375,6 +375,16 @@ async def mark_blocked(session: AsyncSession, telegram_id: int) -> None:
         person.blocked_bot = True
 
 
+async def blocked_telegram_ids(session: AsyncSession) -> set[int]:
+    """Return the Telegram ids of everyone with the role blocked (anywhere)."""
+    rows = await session.scalars(
+        select(Person.telegram_id)
+        .join(RoleAssignment, RoleAssignment.person_id == Person.id)
+        .where(RoleAssignment.role == Role.BLOCKED)
+    )
+    return set(rows)
+
+
 async def reachable_admins(session: AsyncSession) -> list[Person]:
     """Return the admins the bot can message."""
     rows = await session.scalars(

@@ -27,6 +27,7 @@ from bot.config import (
     Config,
     DatabaseConfig,
     EscalationConfig,
+    LimitsConfig,
     OrganisationConfig,
     RequestsConfig,
     TelegramConfig,
@@ -156,6 +157,9 @@ def config(db_url: str, telegram: FakeTelegram, area_files: tuple[Path, Path]) -
         requests=RequestsConfig(followup_interval_seconds=1),
         # The clock starts at 10:00, past the usual digest time: no overview unless a test asks.
         escalation=EscalationConfig(digest_time=""),
+        # Simulated people type and press far faster than anyone can; the limits are tested
+        # with their defaults and tighter ones in test_abuse.py and test_fairness.py.
+        limits=LimitsConfig(updates_burst=1000),
         organisation=OrganisationConfig(
             name="Buurtnetwerk Test", contact_email="hallo@example.org"
         ),

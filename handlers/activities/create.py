@@ -31,18 +31,37 @@ from handlers.common import (
 )
 from handlers.keyboards import rows
 from handlers.onboarding import send_all, start
-from models.people import onboarding_step
+from models import activities
+from models.activities import TooManyProposals
+from models.people import Role, onboarding_step, roles_of
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
 
+def max_proposals(context: BuurtContext) -> int:
+    """Return how many activities a resident may propose in 24 hours."""
+    return context.config.limits.activity_proposals_per_day
+
+
 async def open_event(update: Update, context: BuurtContext) -> Step | int:
     """Start: ask for the title (people who are not onboarded continue onboarding first)."""
+    refusal = None
     async with context.session() as session:
         caller = await identify(session, update, context)
         pending = await onboarding_step(session, caller.person)
+        roles = await roles_of(session, caller.person)
+        if not roles.has(Role.BUURTASSISTENT, caller.person.home_wijk_id):
+            try:
+                await activities.check_proposals(
+                    session, caller.person, limit=max_proposals(context), now=context.now()
+                )
+            except TooManyProposals as exc:
+                refusal = caller.t("activity.too_many", limit=exc.limit)
     if pending is not None or caller.person.home_wijk_id is None:
         await start(update, context)
+        return ConversationHandler.END
+    if refusal is not None:
+        await send_all(update, context, [(refusal, None)])
         return ConversationHandler.END
     assert context.user_data is not None
     context.user_data[DRAFT] = {"wijk": caller.person.home_wijk_id}

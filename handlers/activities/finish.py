@@ -18,7 +18,7 @@ from handlers.common import Caller, close_buttons, identify, send
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
 from models import activities
-from models.activities import Activity, Counts, Draft, point_place
+from models.activities import Activity, Counts, Draft, TooManyProposals, point_place
 from models.errors import DomainError
 from models.infopoints import InfoPoint, get_point, points_in_wijk
 from models.people import Role, reviewers_for, roles_of
@@ -269,8 +269,15 @@ async def post(update: Update, context: BuurtContext) -> int:
                 publish=publish,
                 reviewers=reviewers,
                 now=now,
+                max_proposals=context.config.limits.activity_proposals_per_day,
             )
             await queue_activity(session, outcome, context.config, now)
+    except TooManyProposals as exc:
+        context.user_data.pop(DRAFT, None)
+        await query.answer()
+        await close_buttons(update)
+        await send_all(update, context, [(caller.t("activity.too_many", limit=exc.limit), None)])
+        return ConversationHandler.END
     except DomainError:
         await query.answer()
         await send_all(update, context, [(caller.t("activity.in_the_past"), None)])
