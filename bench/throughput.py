@@ -20,7 +20,7 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +39,7 @@ from bench_updates import (
 from sqlalchemy import select
 
 from bot.app import build_application
-from bot.config import BotConfig
+from bot.config import BotConfig, LimitsConfig
 from models.areas import Wijk
 from models.db import create_engine, create_sessionmaker
 from models.groups import link_group
@@ -216,6 +216,8 @@ async def main(args: argparse.Namespace) -> None:
         async def buurtbot(fake: FakeTelegram) -> tuple[Any, Any]:
             url = await databases.fresh()
             config = buurtbot_config(fake, url, areas, BotConfig(rate_limiter=False))
+            # Simulated people act far faster than anyone types: the per-person limit stays off.
+            config = replace(config, limits=LimitsConfig(updates_burst=100_000))
             app = build_application(config)
 
             async def prepare(_users: list[FakeUser]) -> None:

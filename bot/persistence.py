@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import MutableMapping
 from copy import deepcopy
 from typing import Any
@@ -12,6 +13,8 @@ from telegram.ext import BasePersistence, PersistenceInput
 from models import conversations
 
 ConversationKey = tuple[int | str, ...]
+# Seconds after which an unchanged conversation state is written again (to keep its age right).
+STATE_REFRESH = 60.0
 ConversationDict = MutableMapping[ConversationKey, object]
 
 
@@ -37,6 +40,11 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._stored: dict[int, dict[Any, Any]] = {}
         # Per conversation name: how old (seconds) a stored state may be and still count.
         self.max_ages: dict[str, float] = {}
+        # What the database holds per (conversation, key), and when it was written (monotonic).
+        # PTB offers a state again when it is set to the same value; rewriting it only keeps its
+        # age fresh, which matters for max_ages, so the same state is rewritten at most once a
+        # REFRESH seconds. A state that was never stored and ends (None) is not written at all.
+        self._states: dict[tuple[str, str], tuple[object, float]] = {}
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Load every person's flow data."""
@@ -69,16 +77,30 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         a restart would wait for an answer forever and take unrelated text for one.
         """
         async with self._sessionmaker.begin() as session:
-            return await conversations.load_conversations(
+            loaded = await conversations.load_conversations(
                 session, name, max_age=self.max_ages.get(name)
             )
+        now = time.monotonic()
+        for key, state in loaded.items():
+            self._states[(name, repr(key))] = (state, now)
+        return loaded
 
     async def update_conversation(
         self, name: str, key: ConversationKey, new_state: object | None
     ) -> None:
-        """Store one conversation state (None: the conversation ended)."""
+        """Store one conversation state (None: the conversation ended), unless nothing changed."""
+        where, now = (name, repr(key)), time.monotonic()
+        known = self._states.get(where)
+        if new_state is None and known is None:
+            return  # nothing stored, nothing to end
+        if known is not None and known[0] == new_state and now - known[1] < STATE_REFRESH:
+            return
         async with self._sessionmaker.begin() as session:
             await conversations.save_conversation(session, name, key, new_state)
+        if new_state is None:
+            self._states.pop(where, None)
+        else:
+            self._states[where] = (new_state, now)
 
     # Not stored: see the class docstring. PTB still requires the methods.
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:
