@@ -74,21 +74,25 @@ class DemoData:
     name: str  # what the log and the page call this data set
 
 
-def find_data(folder: Path | None, scratch: Path) -> DemoData:
-    """Pick the data: --data, else the Utrecht example data, else made-up areas."""
+def find_data(folder: Path | None, scratch: Path, shared: Path = SHARED_UTRECHT) -> DemoData:
+    """Pick the data: --data, else the Utrecht example data in shared, else made-up areas.
+
+    Made-up area files are written to scratch.
+    """
     if folder is not None:
         wijken = _first(folder, "wijk.geojson", "wijken.geojson")
         if wijken is None:
             raise FileNotFoundError(f"{folder} has no wijk.geojson (or wijken.geojson)")
         points = _first(folder, "infopoints.csv", "infopoints.geojson")
+        if points is None:
+            _LOGGER.info("No infopoints.csv in %s: using two made-up information points", folder)
         buurten = _first(folder, "buurt.geojson", "buurten.geojson")
         return DemoData(wijken, buurten, points, folder.name)
-    if (SHARED_UTRECHT / "wijk.geojson").is_file():
+    if (shared / "wijk.geojson").is_file():
         points = REPO_INFOPOINTS if REPO_INFOPOINTS.is_file() else None
-        points = points or _first(SHARED_UTRECHT, "infopoints.csv")
-        buurten = _first(SHARED_UTRECHT, "buurt.geojson")
-        return DemoData(SHARED_UTRECHT / "wijk.geojson", buurten, points, "Utrecht")
-    _LOGGER.info("No Utrecht example data in %s: using two made-up wijken", SHARED_UTRECHT)
+        points = points or _first(shared, "infopoints.csv")
+        return DemoData(shared / "wijk.geojson", _first(shared, "buurt.geojson"), points, "Utrecht")
+    _LOGGER.info("No Utrecht example data in %s: using two made-up wijken", shared)
     wijken, buurten = write_area_files(scratch)
     return DemoData(wijken, buurten, None, "made-up")
 
