@@ -197,6 +197,18 @@ async def test_a_document_from_the_bot_can_be_downloaded(page: Page) -> None:
     assert len(body) == document["file"]["size"]
 
 
+async def test_a_contact_and_a_photo_show_in_the_chat(page: Page) -> None:
+    ria, group = page.person("resident"), page.demo.world.group.id
+    status, _ = await page.post("contact", user_id=ria, chat_id=ria)
+    assert status == 200
+    contact = await page.wait_message(ria, lambda m: m["kind"] == "contact")
+    assert contact["contact"].startswith("+31")
+    status, _ = await page.post("photo", user_id=ria, chat_id=group, caption="Ons buurtfeest")
+    assert status == 200
+    photo = await page.wait_message(group, lambda m: m["kind"] == "photo")
+    assert (photo["text"], photo["name"]) == ("Ons buurtfeest", "Ria")
+
+
 def test_the_data_is_the_given_folder_else_utrecht_else_made_up(tmp_path: Path) -> None:
     own = tmp_path / "own"
     own.mkdir()

@@ -27,6 +27,7 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.clock import ShiftedClock
 from bot.config import (
+    ActivitiesConfig,
     BotConfig,
     Config,
     DatabaseConfig,
@@ -74,6 +75,7 @@ def demo_config(telegram: FakeTelegram, database_url: str) -> Config:
         organisation=OrganisationConfig(
             name="Buurtnetwerk Demo", contact_email="hallo@example.org"
         ),
+        activities=ActivitiesConfig(pin_cards=True),  # so pins show on the page
         ha=HaConfig(shutdown_seconds=5),
         source="(buurtbot demo)",
     )

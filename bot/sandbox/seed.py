@@ -155,6 +155,9 @@ async def seed(
             await _give_part(session, person, key, wijk)
             personas.append(Persona(key, label, user))
         group = telegram.add_group(f"Buurtgroep {wijk.name}", members=[p.user for p in personas])
+        # As the README asks: the bot is an administrator that may pin (activity cards).
+        group.bot_rights(can_pin_messages=True)
+        group.set_admin(personas[-1].user, status="creator")
         await link_group(
             session,
             chat_id=group.id,

@@ -124,7 +124,7 @@ def user_message(message: Json) -> Json:
         shown["photo"] = "photo.jpg"
     elif "document" in message:
         shown["kind"] = "document"
-        shown["photo"] = message["document"].get("file_name", "file")
+        shown["upload"] = message["document"].get("file_name", "file")
     return shown
 
 

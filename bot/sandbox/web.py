@@ -9,6 +9,7 @@ POST /api/press            {"user_id", "chat_id", "message_id", "data"}
 POST /api/link             {"user_id", "url"}   a t.me/<bot>?start=... link
 POST /api/location         {"user_id", "chat_id", "latitude", "longitude"}
 POST /api/contact          {"user_id", "chat_id"}
+POST /api/photo            {"user_id", "chat_id", "caption"}   a made-up photo
 POST /api/clock            {"hours": 1} or {"days": 1}
 """
 
@@ -60,6 +61,7 @@ class DemoSite:
         app.router.add_post("/api/link", self.link)
         app.router.add_post("/api/location", self.location)
         app.router.add_post("/api/contact", self.contact)
+        app.router.add_post("/api/photo", self.photo)
         app.router.add_post("/api/clock", self.move_clock)
         return app
 
@@ -208,6 +210,14 @@ class DemoSite:
         body = await _body(request)
         user, group = self._actor(body)
         await user.share_contact(DEMO_PHONE, chat=group)
+        return _ok()
+
+    async def photo(self, request: web.Request) -> web.StreamResponse:
+        """Send a made-up photo (with the typed text as its caption) as a persona."""
+        body = await _body(request)
+        user, group = self._actor(body)
+        caption = str(body.get("caption", "")).strip()[:1024] or None
+        await user.send_photo(caption, chat=group)
         return _ok()
 
     async def move_clock(self, request: web.Request) -> web.StreamResponse:

@@ -106,6 +106,12 @@ function createPane(chat, index) {
     input.value = "";
     send(pane, text);
   });
+  el.querySelector(".attach").addEventListener("click", () => {
+    const input = el.querySelector(".text");
+    const caption = input.value.trim();
+    input.value = "";
+    api("/api/photo", { user_id: actor(pane), chat_id: pane.chat.id, caption });
+  });
   el.querySelector(".menu").addEventListener("click", () => {
     const commands = el.querySelector(".commands");
     commands.hidden = !commands.hidden;
@@ -142,6 +148,7 @@ function renderMessage(pane, message) {
   if (message.location) bubble.append(line(`📍 ${message.location.latitude.toFixed(5)}, ${message.location.longitude.toFixed(5)}`));
   if (message.venue) bubble.append(line(`📍 ${message.venue.title} — ${message.venue.address || ""}`));
   if (message.contact) bubble.append(line(`📞 ${message.contact}`));
+  if (message.upload) bubble.append(line(`📄 ${message.upload}`));
   if (message.text) bubble.append(formatText(pane, message.text, message.entities));
   const meta = [];
   if (message.pinned) meta.push("📌 vastgezet");
