@@ -277,3 +277,13 @@ async def test_the_served_page_is_the_static_files(page: Page) -> None:
     assert '<script src="/static/app.js">' in html
     async with page.http.get(page.demo.url + "static/../seed.py") as response:
         assert response.status == 404
+
+
+def test_commands_in_the_bots_text_become_tappable_but_not_in_code() -> None:
+    from bot.sandbox.view import with_commands
+
+    plain = "Typ /vraag of /stats"  # from "Typ /vraag of <code>/stats</code>"
+    code = [{"type": "code", "offset": 14, "length": 6}]
+    found = with_commands(plain, code)
+    assert {"type": "bot_command", "offset": 4, "length": 6} in found
+    assert not any(e["type"] == "bot_command" and e["offset"] == 14 for e in found)

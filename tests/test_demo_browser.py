@@ -142,8 +142,19 @@ async def test_ask_accept_in_the_group_and_find_an_information_point_on_the_map(
     await expect(ria.locator(".messages")).to_contain_text("Is het gelukt", timeout=15_000)
     await expect(page.locator("#clock")).to_have_class("clock-time shifted")
 
+    # The admin picks /help from the menu; the buurtassistent types /wachtrij (which, like
+    # every privileged command, is not in Telegram's menu).
+    ahmed = page.locator('section.chat[data-chat="admin"]')
+    await ahmed.locator("button.menu").click()
+    await ahmed.locator(".commands button", has_text="/help").first.click()
+    bea = page.locator('section.chat[data-chat="assistant"]')
+    await say(bea, "/wachtrij")
+    for pane in (ahmed, bea):
+        await expect(pane.locator(".msg.bot").first).to_be_visible()
+
     shot = os.environ.get("BUURTBOT_DEMO_SCREENSHOT")
     if shot:
+        await page.wait_for_timeout(4000)  # the button answers' pop-ups are gone
         await page.screenshot(path=shot)
     outside = [u for u in requested if not u.startswith((demo.url, "data:"))]
     assert outside == [], "the page must load nothing from outside 127.0.0.1"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.sandbox.telegram import FakeGroup, FakeUser, SentMessage
+from bot.sandbox.telegram.chats import text_entities
 from bot.sandbox.telegram.state import World
 
 Json = dict[str, Any]
@@ -52,7 +53,7 @@ def chat_view(world: World, chat: FakeUser | FakeGroup, owner: FakeUser | None) 
         shown = bot_message(chat.id, sent)
         messages.append((sent.message_id, shown))
         if sent.pinned:
-            pinned = {"id": sent.message_id, "text": (sent.text or "")[:120]}
+            pinned = {"id": sent.message_id, "text": " ".join((sent.text or "").split())[:120]}
     for (chat_id, message_id), message in world.user_messages.items():
         if chat_id == chat.id:
             messages.append((message_id, user_message(message)))
@@ -78,7 +79,7 @@ def bot_message(chat_id: int, sent: SentMessage) -> Json:
         "name": sent.sender.get("first_name", "Bot"),
         "kind": sent.kind,
         "text": sent.text or "",
-        "entities": _entities(sent.entities),
+        "entities": _entities(with_commands(sent.text or "", sent.entities)),
         "buttons": _inline_buttons(sent.buttons),
         "edited": bool(sent.edits),
         "pinned": sent.pinned,
@@ -126,6 +127,27 @@ def user_message(message: Json) -> Json:
         shown["kind"] = "document"
         shown["upload"] = message["document"].get("file_name", "file")
     return shown
+
+
+def with_commands(text: str, entities: list[Json]) -> list[Json]:
+    """Add the /commands a Telegram app makes tappable in the bot's text (not in code or links)."""
+    plain = ("code", "pre", "url", "text_link")
+    added = []
+    for found in text_entities(text):
+        if found["type"] != "bot_command":
+            continue
+        start, end = found["offset"], found["offset"] + found["length"]
+        clashes = False
+        for e in entities:
+            e_start, e_end = e["offset"], e["offset"] + e["length"]
+            inside = e_start <= start and end <= e_end
+            apart = end <= e_start or e_end <= start
+            around = start <= e_start and e_end <= end
+            if (inside and e["type"] in plain) or not (inside or apart or around):
+                clashes = True
+        if not clashes:
+            added.append(found)
+    return [*entities, *added]
 
 
 def _entities(entities: list[Json]) -> list[Json]:

@@ -238,6 +238,10 @@ function entityElement(pane, entity, content) {
 
 function linkElement(pane, url) {
   const link = document.createElement("a");
+  if (!/^https?:/i.test(url)) {
+    link.title = url; // tg://user?id=... opens a profile in Telegram; the demo has none
+    return link;
+  }
   link.href = url;
   if (startLink(url)) {
     link.addEventListener("click", (event) => {
