@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import re
+import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -287,3 +289,51 @@ def test_commands_in_the_bots_text_become_tappable_but_not_in_code() -> None:
     found = with_commands(plain, code)
     assert {"type": "bot_command", "offset": 4, "length": 6} in found
     assert not any(e["type"] == "bot_command" and e["offset"] == 14 for e in found)
+
+
+# -- the command, as a real process ---------------------------------------------------------
+
+
+async def test_buurtbot_demo_starts_serves_the_page_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    """The real run path (serve.serve, as ``buurtbot run``): ready, the page answers, Ctrl+C."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "demo",
+        "--no-browser",
+        "--port",
+        "0",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        cwd=tmp_path,  # a config.toml of the developer's own plays no part
+    )
+    assert proc.stdout is not None
+    started = asyncio.get_running_loop().time()
+    url = ""
+    try:
+        async with asyncio.timeout(30):
+            while not url:
+                line = (await proc.stdout.readline()).decode()
+                assert line, "the demo ended before it was ready"
+                if "open http://127.0.0.1:" in line:
+                    url = line.split("open ", 1)[1].strip()
+        ready = asyncio.get_running_loop().time() - started
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 200
+            assert "Buurtbot demo" in await response.text()
+    finally:
+        proc.send_signal(signal.SIGINT)
+        _, err = await asyncio.wait_for(proc.communicate(), timeout=20)
+    assert proc.returncode == 0, err.decode()[-2000:]
+    assert "Stopped cleanly" in err.decode()
+    print(f"buurtbot demo was ready after {ready:.1f} s")  # shown with pytest -s
+
+
+def test_buurtbot_demo_with_a_folder_without_areas_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    assert main(["demo", "--no-browser", "--data", str(tmp_path)]) == 2
+    assert "has no wijk.geojson" in capsys.readouterr().err
