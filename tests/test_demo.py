@@ -256,7 +256,7 @@ def outside_urls(text: str) -> list[str]:
 
 def test_the_static_files_load_nothing_from_outside() -> None:
     files = sorted(STATIC.iterdir())
-    assert {f.name for f in files} == {"index.html", "app.css", "app.js"}
+    assert {f.name for f in files} == {"index.html", "app.css", "app.js", "map.js"}
     for path in files:
         text = path.read_text(encoding="utf-8")
         assert outside_urls(text) == [], path.name
