@@ -56,12 +56,12 @@ from bot.config import (
     OrganisationConfig,
     TelegramConfig,
 )
+from bot.sandbox.areas import write_area_files
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models import migrate
 from models.areas import list_wijken
 from models.db import create_engine, create_sessionmaker
 from models.people import get_person, set_home_area
-from tests.areas import write_area_files
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 ROOT = Path(__file__).resolve().parents[1]
 T = TypeVar("T")

@@ -28,13 +28,13 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import func, insert, select  # noqa: E402
 
+from bot.sandbox.telegram import FakeTelegram, FloodLimits  # noqa: E402
 from models import broadcasts, migrate  # noqa: E402
 from models.broadcasts import Audience  # noqa: E402
 from models.db import create_engine, create_sessionmaker  # noqa: E402
 from models.outbox import OutboxMessage  # noqa: E402
 from models.outbox import Status as Delivery  # noqa: E402
 from models.people import Person  # noqa: E402
-from tests.fake_telegram import FakeTelegram, FloodLimits  # noqa: E402
 
 TEXT = "Buurtfeest zaterdag om 15:00 in het park. Iedereen welkom!"
 BASE_ID = 1_000_000_000

@@ -32,10 +32,10 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 
+from bot.sandbox.telegram import FakeTelegram, FloodLimits  # noqa: E402
 from models import migrate  # noqa: E402
 from models.db import create_engine, create_sessionmaker  # noqa: E402
 from models.outbox import Status  # noqa: E402
-from tests.fake_telegram import FakeTelegram, FloodLimits  # noqa: E402
 from tests.instances import (  # noqa: E402
     Instance,
     add_recipients,

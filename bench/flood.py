@@ -46,12 +46,12 @@ from sqlalchemy.engine import make_url
 from bot.app import build_application
 from bot.clock import SystemClock
 from bot.config import BotConfig, LimitsConfig
+from bot.sandbox.areas import write_area_files
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models import activities
 from models.areas import list_wijken
 from models.db import create_engine, create_sessionmaker
 from models.people import get_person
-from tests.areas import write_area_files
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 NORMAL = 10
 # "No limits": a bucket no one can empty within a run.

@@ -23,8 +23,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.areas import write_area_files
-from tests.fake_telegram import FakeTelegram
+from bot.sandbox.areas import write_area_files
+from bot.sandbox.telegram import FakeTelegram
 from tests.instances import Instance, write_config
 
 

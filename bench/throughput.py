@@ -40,12 +40,12 @@ from sqlalchemy import select
 
 from bot.app import build_application
 from bot.config import BotConfig, LimitsConfig
+from bot.sandbox.areas import INSIDE_NOORD_EAST, write_area_files
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 from models.areas import Wijk
 from models.db import create_engine, create_sessionmaker
 from models.groups import link_group
 from models.infopoints import InfoPoint
-from tests.areas import INSIDE_NOORD_EAST, write_area_files
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import onboarded
 from tests.test_requests_flow import ask
 

@@ -85,12 +85,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     area_import.add_argument("files", nargs="+", type=Path, metavar="FILE")
     cli_infopoints.add_parser(commands)
+    demo = commands.add_parser(
+        "demo",
+        help="try the bot without Telegram: a local chat page in the browser, made-up people",
+    )
+    demo.add_argument("--port", type=int, default=8470, help="the page's port (default 8470)")
+    demo.add_argument(
+        "--database",
+        metavar="URL",
+        help="an empty database to use (default: SQLite in a temporary folder, removed at exit)",
+    )
+    demo.add_argument(
+        "--data",
+        type=Path,
+        metavar="FOLDER",
+        help="wijk.geojson, buurt.geojson and infopoints.csv (default: the Utrecht example data)",
+    )
+    demo.add_argument("--no-browser", action="store_true", help="only print the page's address")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code."""
     args = build_parser().parse_args(argv)
+    if args.command == "demo":  # its own config: a broken config.toml must not stop a try-out
+        return demo(args)
     try:
         config = load_config(resolve_path(args.config))
     except ConfigError as exc:
@@ -109,6 +128,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         case "run":
             return run(config, webhook=args.webhook)
     return 2  # pragma: no cover - argparse refuses other commands
+
+
+def demo(args: argparse.Namespace) -> int:
+    """Run ``buurtbot demo``."""
+    from bot.sandbox.demo import DemoOptions, run
+
+    setup_logging(None)
+    options = DemoOptions(
+        port=args.port, database=args.database, data=args.data, open_browser=not args.no_browser
+    )
+    try:
+        return run(options)
+    except FileNotFoundError as exc:
+        print(f"buurtbot demo: {exc}", file=sys.stderr)
+        return 2
 
 
 def check_config(config: Config) -> int:

@@ -32,10 +32,10 @@ from bot.config import (
     RequestsConfig,
     TelegramConfig,
 )
+from bot.sandbox.areas import write_area_files
+from bot.sandbox.telegram import FakeTelegram
 from models import migrate
 from models.db import create_engine, create_sessionmaker
-from tests.areas import write_area_files
-from tests.fake_telegram import FakeTelegram
 
 PG_URL = os.environ.get("BUURTBOT_TEST_DATABASE_URL", "")
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -12,10 +12,10 @@ from pathlib import Path
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.broadcasts import Broadcast
 from models.broadcasts import Status as BroadcastStatus
 from models.outbox import Kind, OutboxMessage, Status
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 
 def write_config(

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 from models.areas import Wijk
 from models.groups import link_group
 from models.people import Role, get_person, grant_role
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 
 
 async def onboarded(

@@ -13,11 +13,11 @@ from telegram.ext import Application
 
 from bot.config import LimitsConfig
 from bot.guard import BlockList, UpdateRate, Verdict
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models import activities
 from models.activities import Activity, Status, TooManyProposals
 from models.people import Person, Role, RoleAssignment, get_person, grant_role
 from tests.conftest import ADMIN_ID, BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.people import give_role, onboarded
 from tests.test_activities import create_activity, wait_text
 

@@ -12,10 +12,10 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.config import ActivitiesConfig
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.activities import Activity, Rsvp, Status
 from models.people import Role
 from tests.conftest import ADMIN_ID, BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import give_role, linked_group, onboarded
 
 AMS = ZoneInfo("Europe/Amsterdam")

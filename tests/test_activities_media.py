@@ -12,12 +12,12 @@ from telegram.ext import Application
 
 from bot.i18n import translator
 from bot.media import CAPTION_MAX, visible_length
+from bot.sandbox.telegram import FakeTelegram
 from handlers.activities.render import card_text
 from models.activities import Activity, Counts, Status
 from models.areas import list_wijken
 from models.infopoints import InfoPoint, add_point
 from models.people import Role
-from tests.fake_telegram import FakeTelegram
 from tests.people import give_role, linked_group, onboarded
 from tests.test_activities import create_activity, wait_text, wait_text_document
 

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sandbox.areas import IN_THE_SEA, IN_ZUID_LAKE, INSIDE_NOORD_EAST, INSIDE_ZUID
 from models import geo
 from models.areas import (
     AreaFileError,
@@ -22,7 +23,6 @@ from models.areas import (
     locate,
     read_area_file,
 )
-from tests.areas import IN_THE_SEA, IN_ZUID_LAKE, INSIDE_NOORD_EAST, INSIDE_ZUID
 
 
 async def load(sessionmaker: async_sessionmaker[AsyncSession], *files: Path) -> None:

@@ -21,6 +21,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from models.areas import Buurt, Wijk
 from models.groups import GroupLink, link_group
 from models.help_requests import HelpRequest, Status
@@ -36,7 +37,6 @@ from models.people import (
 )
 from models.volunteers import save_volunteer
 from tests.conftest import eventually
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from tests.people import onboarded
 
 ACTORS = ("resident", "volunteer", "ba_other_wijk", "ba_this_wijk", "admin", "blocked")

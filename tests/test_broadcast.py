@@ -6,11 +6,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.audit import AuditEntry
 from models.broadcasts import Broadcast, Status
 from models.people import get_person
 from tests.conftest import ADMIN_ID, eventually
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import linked_group, onboarded
 
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.broadcasts import Broadcast
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import linked_group, onboarded
 
 

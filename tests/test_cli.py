@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from bot.sandbox.telegram import FakeTelegram
 from models import migrate
 from models.areas import Buurt, Wijk
 from models.people import get_person
 from tests.conftest import PG_URL
-from tests.fake_telegram import FakeTelegram
 
 
 async def buurtbot(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:

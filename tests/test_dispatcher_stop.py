@@ -12,9 +12,9 @@ from telegram import Bot
 
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher
+from bot.sandbox.telegram import FakeTelegram
 from models import outbox
 from models.outbox import Kind, OutboxMessage, Status
-from tests.fake_telegram import FakeTelegram
 from tests.instances import add_recipients, copies, seed_broadcast, statuses
 
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram
 from models.people import get_person
 from tests.conftest import eventually
-from tests.fake_telegram import FakeTelegram
 
 
 @pytest.fixture(autouse=True)

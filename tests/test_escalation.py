@@ -10,11 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from bot.config import EscalationConfig
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.areas import Wijk
 from models.escalations import steps_taken
 from models.people import Role, get_person, grant_role
 from tests.conftest import ADMIN_ID, BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
 from tests.test_requests_flow import ask
 

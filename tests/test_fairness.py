@@ -13,8 +13,8 @@ from telegram.ext import Application, ApplicationHandlerStop, MessageHandler, fi
 
 from bot.config import LimitsConfig
 from bot.fairness import PerPersonProcessor, person_key
+from bot.sandbox.telegram import FakeTelegram
 from tests.conftest import BotRunner
-from tests.fake_telegram import FakeTelegram
 from tests.people import onboarded
 
 SLOW_DOWN = "Wacht even een minuut"

@@ -38,7 +38,7 @@ from telegram.ext import (
     ExtBot,
 )
 
-from tests.fake_telegram import (
+from bot.sandbox.telegram import (
     FakeTelegram,
     FakeUser,
     FloodLimits,

@@ -9,7 +9,7 @@ import pytest
 import telegram
 from telegram.error import BadRequest, ChatMigrated, Forbidden
 
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ from telegram.ext import (
     InlineQueryHandler,
 )
 
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 
 RawCall = Callable[..., Awaitable[tuple[int, dict[str, Any]]]]
 UTRECHT = (52.0907, 5.1214)

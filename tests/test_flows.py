@@ -8,10 +8,10 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram
 from models.base import utcnow
 from models.conversations import ConversationState
 from tests.conftest import ADMIN_ID, BotRunner
-from tests.fake_telegram import FakeTelegram
 from tests.people import onboarded
 
 

@@ -6,13 +6,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 from models.areas import Buurt
 from models.audit import entries
 from models.groups import GroupLink
 from models.help_requests import RequestCard
 from models.people import get_person
 from tests.conftest import ADMIN_ID, BotRunner, eventually
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import onboarded
 from tests.test_activities import create_activity
 from tests.test_requests_flow import ask

@@ -14,11 +14,11 @@ from telegram import Bot
 
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher, by_kind
+from bot.sandbox.telegram import FakeTelegram, FloodLimits
 from models import outbox
 from models.db import create_engine, create_sessionmaker
 from models.outbox import Status
 from tests.conftest import PG_URL, eventually
-from tests.fake_telegram import FakeTelegram, FloodLimits
 from tests.instances import (
     Instance,
     add_recipients,

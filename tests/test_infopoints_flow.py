@@ -9,11 +9,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.areas import INSIDE_NOORD_EAST
+from bot.sandbox.telegram import FakeTelegram
 from models.infopoint_io import COLUMNS, import_points
 from models.infopoints import InfoPoint, InfoPointReport
-from tests.areas import INSIDE_NOORD_EAST
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram
 from tests.people import linked_group, onboarded
 
 AMS = ZoneInfo("Europe/Amsterdam")

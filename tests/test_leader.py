@@ -15,10 +15,10 @@ from sqlalchemy.engine import make_url
 
 from bot.config import HaConfig
 from bot.leader import LEADER_LOCK_KEY, PostgresLeadership, Role
+from bot.sandbox.telegram import FakeTelegram
 from models import migrate
 from models.db import create_engine
 from tests.conftest import PG_URL
-from tests.fake_telegram import FakeTelegram
 from tests.instances import Instance, write_config
 
 pytestmark = pytest.mark.skipif(

@@ -21,10 +21,10 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.config import Config, MonitoringConfig
 from bot.metrics import MeasuredApplication
+from bot.sandbox.telegram import FakeTelegram
 from models import outbox
 from models.people import Person
 from tests.conftest import PG_URL, BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram
 from tests.people import onboarded
 
 Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.areas import IN_THE_SEA, IN_ZUID_LAKE, INSIDE_NOORD_EAST
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.areas import Buurt, Wijk
 from models.people import Person, get_person
-from tests.areas import IN_THE_SEA, IN_ZUID_LAKE, INSIDE_NOORD_EAST
 from tests.conftest import BotRunner
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 
 async def person(sessionmaker: async_sessionmaker[AsyncSession], user: FakeUser) -> Person:

@@ -7,11 +7,11 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models import outbox
 from models.outbox import Kind, OutboxMessage, Status
 from models.people import get_person
 from tests.conftest import BotRunner, FakeClock, eventually
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.people import onboarded
 
 

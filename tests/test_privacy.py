@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.config import Config, OrganisationConfig, PrivacyConfig
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 from models.activities import Activity, ActivityCard, Rsvp
 from models.audit import AuditEntry
 from models.broadcasts import Broadcast
@@ -25,7 +26,6 @@ from models.privacy.registry import NO_PERSONAL_DATA, person_columns, tables
 from models.subscriptions import Subscription
 from models.volunteers import Volunteer, matching_volunteers, save_volunteer
 from tests.conftest import BotRunner, FakeClock
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
 from tests.privacy_seed import NAME, PHONE, SUBJECT_ID, SURNAME, USERNAME, seed_everything
 from tests.test_activities import wait_text_document

@@ -10,13 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram
 from models.activities import Rsvp
 from models.help_requests import Feedback, HelpRequest, Status
 from models.people import get_person
 from models.privacy.erase import RULES
 from models.privacy.registry import NO_PERSONAL_DATA, person_columns, tables
 from tests.conftest import FakeClock
-from tests.fake_telegram import FakeTelegram
 from tests.privacy_seed import (
     NAME,
     PHONE,

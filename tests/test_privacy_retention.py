@@ -8,13 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram
 from bot.scheduling import RETENTION_JOB
 from models.conversations import FlowData
 from models.help_requests import Feedback, HelpRequest
 from models.outbox import OutboxMessage
 from models.people import get_person
 from tests.conftest import FakeClock
-from tests.fake_telegram import FakeTelegram
 from tests.people import onboarded
 from tests.privacy_seed import _request
 

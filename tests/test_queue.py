@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.areas import Wijk
 from models.audit import AuditEntry
 from models.help_requests import HelpRequest, Status
@@ -16,7 +17,6 @@ from models.outbox import OutboxMessage
 from models.people import Role, get_person, grant_role
 from models.volunteers import Volunteer
 from tests.conftest import FakeClock, eventually
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import onboarded
 from tests.test_requests_delivery import become_volunteer
 from tests.test_requests_flow import ask

@@ -9,10 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.groups import GroupLink
 from models.outbox import OutboxMessage, Status
 from tests.conftest import FakeClock, eventually
-from tests.fake_telegram import FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
 from tests.test_requests_flow import ask
 

@@ -9,12 +9,12 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram
 from models.audit import AuditEntry
 from models.help_requests import HelpRequest, Status
 from models.outbox import OutboxMessage
 from models.people import Role
 from tests.conftest import ADMIN_ID, BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram
 from tests.people import give_role, linked_group, onboarded
 from tests.test_requests_flow import ask, group_texts
 

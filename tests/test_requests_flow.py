@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
 from models.help_requests import Feedback, HelpRequest, Status
 from tests.conftest import FakeClock
-from tests.fake_telegram import FakeGroup, FakeTelegram, FakeUser
 from tests.people import linked_group, onboarded
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.audit import entries
 from models.people import Role, get_person, roles_of
 from tests.conftest import ADMIN_ID
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import give_role, onboarded
 
 

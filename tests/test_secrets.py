@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from tests.fake_telegram import FakeTelegram
+from bot.sandbox.telegram import FakeTelegram
 from tests.people import linked_group, onboarded
 from tests.test_activities import wait_text_document
 

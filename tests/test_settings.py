@@ -5,10 +5,10 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.areas import INSIDE_NOORD_WEST
+from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.people import get_person
-from tests.areas import INSIDE_NOORD_WEST
 from tests.conftest import BotRunner
-from tests.fake_telegram import FakeTelegram, FakeUser
 
 
 async def onboarded(telegram: FakeTelegram, name: str = "Mo", language: str = "nl") -> FakeUser:

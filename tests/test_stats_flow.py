@@ -11,12 +11,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.areas import Wijk
 from models.audit import AuditEntry, record
 from models.people import Role, get_person, grant_role
 from models.stats import Period, span
 from tests.conftest import ADMIN_ID, CLOCK_START, eventually
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import onboarded
 from tests.stats_seed import CATEGORIES, SECRET, plain_requests, plain_wijk, seed_month
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.people import Role
 from tests.conftest import BotRunner, FakeClock
-from tests.fake_telegram import FakeTelegram, FakeUser, SentMessage
 from tests.people import give_role, onboarded
 from tests.test_activities import create_activity
 

@@ -20,10 +20,10 @@ from telegram.ext import Application
 from bot.app import build_application
 from bot.cli import setup_logging
 from bot.config import Config, WebhookConfig
+from bot.sandbox.telegram import FakeTelegram
 from bot.webhook import webhook_options
 from models.people import get_person
 from tests.conftest import FakeClock
-from tests.fake_telegram import FakeTelegram
 from tests.people import onboarded
 
 SECRET = "s3cret-Token_for-the-webhook-0123456789"

@@ -1,4 +1,4 @@
-"""Small made-up areas for core tests: two square wijken side by side, with buurten."""
+"""Small made-up areas: two square wijken side by side, with buurten (tests and the demo)."""
 
 from __future__ import annotations
 

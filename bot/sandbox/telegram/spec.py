@@ -20,8 +20,9 @@ __all__ = [
     "decode_form",
 ]
 
-# ../shared relative to the repository: /work/main/tests/fake_telegram/spec.py -> /work/shared.
-DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[3] / "shared/telegram/bot-api-10.0.json"
+# ../shared beside the repository: /work/main/bot/sandbox/telegram/spec.py -> /work/shared. It is
+# absent in an installed copy; then the fake checks Telegram's limits but not the parameters.
+DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[4] / "shared/telegram/bot-api-10.0.json"
 
 # Without the spec, these parameters must stay strings even if they look like JSON ("123").
 _STRING_PARAMS = frozenset(

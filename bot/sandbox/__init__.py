@@ -1,0 +1,1 @@
+"""Buurtbot without Telegram: the fake Bot API server (telegram/) and ``buurtbot demo``."""
