@@ -300,3 +300,45 @@ async def test_a_request_link_gives_its_buurtassistent_the_queue_actions(
     view = await zoe.next_message()
     assert "Wacht al" not in view.text
     assert [b["text"] for row in view.buttons for b in row] == ["🤝 Ik help"]
+
+
+async def test_nobody_takes_it_the_buurtassistent_is_told_assigns_and_it_gets_done(
+    bot: Application,
+    telegram: FakeTelegram,
+    sessionmaker: async_sessionmaker[AsyncSession],
+    clock: FakeClock,
+) -> None:
+    sara = await onboarded(telegram, "Sara")
+    await assistant_of(sessionmaker, sara, "N")
+    vera = await onboarded(telegram, "Vera")
+    await become_volunteer(vera)
+    ann = await onboarded(telegram, "Ann")
+    number = await ask(ann, "Wie kan morgen boodschappen doen bij de supermarkt?")
+    await message_with(vera, f"#{number}")
+
+    # Nobody takes it: after four hours the ladder tells Sara, with a link to the request.
+    clock.advance(hours=4, minutes=1)
+    alert = await message_with(sara, "heeft nog geen helper", timeout=15)
+    link = alert.buttons[0][0]["url"]
+    assert link.endswith(f"?start=req_{number}")
+    await sara.send(f"/start req_{number}")
+    view = await sara.next_message()
+    await sara.press(view, "👤 Toewijzen")
+    await sara.press(await sara.next_message(), "Vera · 0 open · nog nooit geholpen")
+    assert "Ik heb Vera gevraagd" in (await sara.next_message()).text
+
+    offer = await message_with(vera, "wil je dit oppakken?")
+    await vera.press(offer, "✅ Ja, ik pak het op")
+    await message_with(vera, "is nu van jou")
+    intro = await message_with(vera, "Je helpt Ann")
+    await message_with(sara, "Vera pakt vraag")
+    await vera.press(intro, "✅ Klaar")
+    thanks = await message_with(ann, "is klaar")
+    assert thanks.button_texts == ["😊", "😐", "🙁"]
+
+    async with sessionmaker() as session:
+        request = await session.get(HelpRequest, number)
+        vera_person = await get_person(session, vera.id)
+    assert request is not None
+    assert vera_person is not None
+    assert (request.status, request.helper_id) == (Status.DONE, vera_person.id)
