@@ -21,18 +21,20 @@ from models.audit import record
 from models.errors import NotFound
 from models.outbox import Kind
 from models.people import (
-    LastAdmin,
     Person,
     Role,
     Roles,
     clean_display_name,
-    ensure_not_last_admin,
-    find_by_username,
     grant_role,
-    recent_people,
-    revoke_role,
     roles_of,
     touch_person,
+)
+from models.role_changes import (
+    LastAdmin,
+    ensure_not_last_admin,
+    find_by_username,
+    recent_people,
+    revoke_role,
 )
 
 PICK_PATTERN = r"^rol:p:(\d{1,9})$"

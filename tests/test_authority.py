@@ -26,15 +26,8 @@ from models.areas import Buurt, Wijk
 from models.groups import GroupLink, link_group
 from models.help_requests import HelpRequest, Status
 from models.help_requests.dispatch import Offer
-from models.people import (
-    Person,
-    Role,
-    RoleAssignment,
-    get_person,
-    grant_role,
-    revoke_role,
-    roles_of,
-)
+from models.people import Person, Role, RoleAssignment, get_person, grant_role, roles_of
+from models.role_changes import revoke_role
 from models.volunteers import save_volunteer
 from tests.conftest import eventually
 from tests.people import onboarded

@@ -22,16 +22,13 @@ from models.groups import (
     unlink_group,
 )
 from models.outbox import Kind, OutboxMessage
-from models.people import (
+from models.people import Person, Role, grant_role, touch_person
+from models.role_changes import (
     LastAdmin,
-    Person,
-    Role,
     ensure_not_last_admin,
     find_by_username,
-    grant_role,
     recent_people,
     revoke_role,
-    touch_person,
 )
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
