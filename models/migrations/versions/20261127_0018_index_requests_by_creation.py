@@ -1,4 +1,4 @@
-"""index requests by creation
+"""index requests by creation (covering, for /stats)
 
 Revision ID: 0018
 Revises: 0010
@@ -17,9 +17,13 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("help_request", schema=None) as batch_op:
-        batch_op.create_index("ix_help_request_created_at", ["created_at"], unique=False)
+        batch_op.create_index(
+            "ix_help_request_stats",
+            ["created_at", "wijk_id", "category", "status", "claimed_at"],
+            unique=False,
+        )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("help_request", schema=None) as batch_op:
-        batch_op.drop_index("ix_help_request_created_at")
+        batch_op.drop_index("ix_help_request_stats")
