@@ -73,36 +73,16 @@ async def run_retention(context: BuurtContext) -> None:
 def schedule_jobs(application: Application, config: Config) -> None:
     """Register the periodic jobs on the JobQueue."""
     assert application.job_queue is not None
-    application.job_queue.run_repeating(
-        run_reminders,
-        interval=config.requests.followup_interval_seconds,
-        first=1,
-        name=REMINDERS_JOB,
+    every_followup = config.requests.followup_interval_seconds
+    jobs = (
+        (run_reminders, every_followup, REMINDERS_JOB),
+        (run_broadcasts, config.delivery.broadcast_check_seconds, BROADCASTS_JOB),
+        (run_followups, every_followup, FOLLOWUPS_JOB),
+        (run_escalations, every_followup, ESCALATIONS_JOB),
+        (run_digests, every_followup, DIGESTS_JOB),
     )
-    application.job_queue.run_repeating(
-        run_broadcasts,
-        interval=config.delivery.broadcast_check_seconds,
-        first=1,
-        name=BROADCASTS_JOB,
-    )
-    application.job_queue.run_repeating(
-        run_followups,
-        interval=config.requests.followup_interval_seconds,
-        first=1,
-        name=FOLLOWUPS_JOB,
-    )
-    application.job_queue.run_repeating(
-        run_escalations,
-        interval=config.requests.followup_interval_seconds,
-        first=1,
-        name=ESCALATIONS_JOB,
-    )
-    application.job_queue.run_repeating(
-        run_digests,
-        interval=config.requests.followup_interval_seconds,
-        first=1,
-        name=DIGESTS_JOB,
-    )
+    for callback, interval, name in jobs:
+        application.job_queue.run_repeating(callback, interval=interval, first=1, name=name)
     application.job_queue.run_repeating(
         run_retention, interval=RETENTION_INTERVAL, first=RETENTION_FIRST, name=RETENTION_JOB
     )

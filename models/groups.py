@@ -114,15 +114,7 @@ async def unlink_group(
     )
     if link is None:
         return None
-    link.active, link.unlinked_at = False, utcnow()
-    await record(
-        session,
-        "group.unlink",
-        actor_id=actor_id,
-        wijk_id=link.wijk_id,
-        target=f"chat:{chat_id}",
-        detail=f"thread:{link.thread_id}",
-    )
+    await _switch_off(session, link, actor_id=actor_id, detail=f"thread:{link.thread_id}")
     return link
 
 
@@ -136,16 +128,25 @@ async def unlink_chat(
         )
     )
     for link in links:
-        link.active, link.unlinked_at = False, utcnow()
-        await record(
-            session,
-            "group.unlink",
-            actor_id=actor_id,
-            wijk_id=link.wijk_id,
-            target=f"chat:{chat_id}",
-            detail=f"thread:{link.thread_id} {reason}",
+        await _switch_off(
+            session, link, actor_id=actor_id, detail=f"thread:{link.thread_id} {reason}"
         )
     return links
+
+
+async def _switch_off(
+    session: AsyncSession, link: GroupLink, *, actor_id: int | None, detail: str
+) -> None:
+    """Switch a link off and write it to the audit log."""
+    link.active, link.unlinked_at = False, utcnow()
+    await record(
+        session,
+        "group.unlink",
+        actor_id=actor_id,
+        wijk_id=link.wijk_id,
+        target=f"chat:{link.chat_id}",
+        detail=detail,
+    )
 
 
 async def migrate_chat(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:

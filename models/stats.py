@@ -253,6 +253,9 @@ async def _count_requests(
     for wijk_id, category, created_at, claimed_at in rows:
         seconds = max(0.0, (claimed_at - created_at).total_seconds())
         where(wijk_id, category).accept_seconds.append(seconds)
+    for figure in figures.values():
+        for group in figure.categories.values():
+            group.accept_seconds.sort()  # the same figures whatever order the rows came in
 
 
 async def _count_activities(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, replace
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
@@ -25,7 +25,7 @@ from models.privacy import ConsentEvent, consent_log
 from models.privacy.registry import NO_PERSONAL_DATA, person_columns, tables
 from models.subscriptions import Subscription
 from models.volunteers import Volunteer, matching_volunteers, save_volunteer
-from tests.conftest import BotRunner, FakeClock
+from tests.conftest import BotRunner, FakeClock, eventually
 from tests.people import linked_group, onboarded
 from tests.privacy_seed import NAME, PHONE, SUBJECT_ID, SURNAME, USERNAME, seed_everything
 from tests.test_activities import wait_text_document
@@ -250,6 +250,14 @@ async def test_my_data_holds_every_row_about_me_and_nobody_else(
     scene = await subject_and_bob(bot, telegram, sessionmaker)
     subject, bob = scene.subject, scene.bob
     await ask(subject, f"Wie haalt een pakje op voor {NAME}?")
+    await scene.group.next_message()  # the request's card
+
+    async def card_recorded() -> bool:
+        async with sessionmaker() as session:
+            return bool(await session.scalar(select(func.count()).select_from(RequestCard)))
+
+    # The card is recorded right after it is sent: wait, so the export and the check agree.
+    await eventually(card_recorded)
     seeded = await seed_everything(
         sessionmaker, other_telegram_id=bob.id, now=clock.now(), cards=scene.cards
     )
