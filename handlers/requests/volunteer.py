@@ -181,7 +181,7 @@ async def press_profile(update: Update, context: BuurtContext) -> None:
             case ["max", count] if count.isdigit() and int(count) in (0, *MAX_CHOICES):
                 volunteer = await set_max_tasks(session, caller.person, int(count))
             case ["back"]:
-                pass
+                sub = None  # back to the profile itself, shown below
             case ["save"]:
                 if volunteer is None:
                     volunteer = await save_volunteer(session, caller.person, categories=[])

@@ -28,7 +28,8 @@ class MediaSending:
         thread_id: int | None,
         reply_to: SentMessage | dict[str, Any] | None,
     ) -> dict[str, Any] | None:
-        raise NotImplementedError
+        """Queue a message from this user (FakeUser's own method; declared here for typing)."""
+        raise TypeError("MediaSending is a mixin of FakeUser")
 
     async def send_photo(
         self,
