@@ -33,8 +33,8 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -57,6 +57,7 @@ from bot.config import (
     TelegramConfig,
 )
 from bot.sandbox.areas import write_area_files
+from bot.sandbox.polling import polling
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models import migrate
 from models.areas import list_wijken
@@ -238,25 +239,9 @@ async def _nothing(users: list[FakeUser]) -> None:
     """Prepare nothing: the echo bot needs no residents set up."""
 
 
-@asynccontextmanager
-async def running(app: Application) -> AsyncIterator[Application]:
-    """Start the Application polling the fake, as tests/conftest.py's BotRunner does."""
-    await app.initialize()
-    if app.post_init:
-        await app.post_init(app)
-    assert app.updater is not None
-    await app.updater.start_polling(poll_interval=0, timeout=1)
-    await app.start()
-    try:
-        yield app
-    finally:
-        await app.updater.stop()
-        await app.stop()
-        if app.post_stop:
-            await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+def running(app: Application) -> AbstractAsyncContextManager[Application]:
+    """Run the Application polling the fake, as tests/conftest.py's BotRunner does."""
+    return polling(app)
 
 
 # -- simulated residents (coroutines that run on the fake's loop) -----------------------------

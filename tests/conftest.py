@@ -33,6 +33,7 @@ from bot.config import (
     TelegramConfig,
 )
 from bot.sandbox.areas import write_area_files
+from bot.sandbox.polling import start_polling, stop_polling
 from bot.sandbox.telegram import FakeTelegram
 from models import migrate
 from models.db import create_engine, create_sessionmaker
@@ -211,12 +212,7 @@ class BotRunner:
         if config is not None:
             self.config = config
         app = build_application(self.config, clock=self.clock)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1)
-        await app.start()
+        await start_polling(app)
         self.app = app
         return app
 
@@ -225,16 +221,7 @@ class BotRunner:
         app, self.app = self.app, None
         if app is None:
             return
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-            if app.post_stop:
-                await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        await stop_polling(app)
 
 
 @pytest.fixture

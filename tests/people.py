@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
+from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser, SentMessage
 from models.areas import Wijk
 from models.groups import link_group
 from models.people import Role, get_person, grant_role
@@ -57,3 +57,11 @@ async def give_role(
         person = await get_person(session, user.id)
         assert person is not None
         await grant_role(session, person, role)
+
+
+async def message_with(user: FakeUser, fragment: str, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
+    """Skip the user's messages until one contains the fragment; return that one."""
+    while True:
+        message = await user.next_message(timeout=timeout)
+        if fragment in (message.text or ""):
+            return message

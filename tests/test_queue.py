@@ -17,7 +17,7 @@ from models.outbox import OutboxMessage
 from models.people import Role, get_person, grant_role
 from models.volunteers import Volunteer
 from tests.conftest import FakeClock, eventually
-from tests.people import onboarded
+from tests.people import message_with, onboarded
 from tests.test_requests_delivery import become_volunteer
 from tests.test_requests_flow import ask
 
@@ -32,14 +32,6 @@ async def assistant_of(
         assert person is not None
         assert wijk is not None
         await grant_role(session, person, Role.BUURTASSISTENT, wijk_id=wijk.id)
-
-
-async def message_with(user: FakeUser, fragment: str, timeout: float = 5.0) -> SentMessage:  # noqa: ASYNC109
-    """Skip the user's messages until one contains the fragment."""
-    while True:
-        message = await user.next_message(timeout=timeout)
-        if fragment in (message.text or ""):
-            return message
 
 
 async def test_assign_decline_assign_accept_stall_reopen_note_close(

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.sandbox.telegram import FakeTelegram
-from tests.people import linked_group, onboarded
+from tests.people import linked_group, message_with, onboarded
 from tests.test_activities import wait_text_document
 
 PHONE = "+31624681357"
@@ -45,8 +45,7 @@ async def test_a_whole_scenario_at_debug_logs_no_token_no_phone_and_no_text(
     await ann.next_message()
     await ann.next_message()  # the keyboard that shares her number
     await ann.share_contact(PHONE)
-    while "Zo ziet je vraag eruit" not in (preview := await ann.next_message()).text:
-        pass
+    preview = await message_with(ann, "Zo ziet je vraag eruit")
     await ann.press(preview, "✅ Plaatsen")
     await ann.next_message()
     await group.next_message()  # the card

@@ -38,6 +38,7 @@ from bot.config import (
 )
 from bot.context import Services
 from bot.sandbox.mapview import wijk_map
+from bot.sandbox.polling import start_polling, stop_polling
 from bot.sandbox.seed import ADMIN_TELEGRAM_ID, DemoWorld, find_data, seed
 from bot.sandbox.telegram import DEFAULT_SPEC_PATH, FakeTelegram
 from bot.sandbox.web import DemoSite
@@ -125,13 +126,7 @@ class Demo:
 
     async def start_polling(self) -> None:
         """Run the bot in this loop the way serve._lead does (for tests and in-process use)."""
-        app = self.application
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        assert app.updater is not None
-        await app.updater.start_polling(timeout=self.config.telegram.poll_timeout)
-        await app.start()
+        await start_polling(self.application, poll_timeout=self.config.telegram.poll_timeout)
         self._polling = True
 
     async def stop_polling(self) -> None:
@@ -139,17 +134,7 @@ class Demo:
         if not self._polling:
             return
         self._polling = False
-        app = self.application
-        assert app.updater is not None
-        if app.updater.running:
-            await app.updater.stop()
-        if app.running:
-            await app.stop()
-            if app.post_stop:
-                await app.post_stop(app)
-        await app.shutdown()
-        if app.post_shutdown:
-            await app.post_shutdown(app)
+        await stop_polling(self.application)
 
     async def close(self) -> None:
         """Stop the page and the fake Telegram; remove the temporary database."""

@@ -16,7 +16,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from models import activities
 from models.activities import Activity, Rsvp
 from models.audit import record
-from models.errors import DomainError
 from models.help_requests import (
     ACTIVE,
     Feedback,
@@ -76,21 +75,19 @@ async def _requests(job: Job) -> None:
     for request in rows:
         job.requests.add(request.id)
         own = request.requester_id == pid
-        try:
-            if own and request.status in ACTIVE:
-                outcome = await cancel_request(
-                    session, request_id=request.id, person=job.person, now=job.now
-                )
-                job.result.requests_cancelled.append(request.id)
-                job.result.request_outcomes.append(outcome)
-            elif request.helper_id == pid and request.status == Status.CLAIMED:
-                outcome = await withdraw_help(
-                    session, request_id=request.id, person=job.person, now=job.now
-                )
-                job.result.help_withdrawn.append(request.id)
-                job.result.request_outcomes.append(outcome)
-        except DomainError:  # pragma: no cover - the states were checked just above
-            pass
+        # The states are checked here, so neither call can refuse.
+        if own and request.status in ACTIVE:
+            outcome = await cancel_request(
+                session, request_id=request.id, person=job.person, now=job.now
+            )
+            job.result.requests_cancelled.append(request.id)
+            job.result.request_outcomes.append(outcome)
+        elif request.helper_id == pid and request.status == Status.CLAIMED:
+            outcome = await withdraw_help(
+                session, request_id=request.id, person=job.person, now=job.now
+            )
+            job.result.help_withdrawn.append(request.id)
+            job.result.request_outcomes.append(outcome)
         if own:
             if request.id not in job.result.requests_cancelled:
                 # A closed request's group cards still show the text: edit them too.
