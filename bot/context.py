@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +24,8 @@ class Services:
     clock: Clock
     dispatcher: Dispatcher
     guard: Guard
+    # Telegram ids seen to have agreed to this run's privacy notice (handlers/privacy/gate.py).
+    consented: set[int] = field(default_factory=set)
 
 
 class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping
 from copy import deepcopy
 from typing import Any
 
@@ -16,6 +17,8 @@ ConversationKey = tuple[int | str, ...]
 # Seconds after which an unchanged conversation state is written again (to keep its age right).
 STATE_REFRESH = 60.0
 ConversationDict = MutableMapping[ConversationKey, object]
+# One write of a round, and what to remember once the round's transaction is committed.
+Write = tuple[Callable[[AsyncSession], Awaitable[None]], Callable[[], None]]
 
 
 class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
@@ -45,6 +48,27 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         # age fresh, which matters for max_ages, so the same state is rewritten at most once a
         # REFRESH seconds. A state that was never stored and ends (None) is not written at all.
         self._states: dict[tuple[str, str], tuple[object, float]] = {}
+        # PTB hands over a round's changes as separate calls, gathered at once (under its own
+        # lock, so rounds never overlap): they are written in one transaction per round.
+        self._writes: list[Write] = []
+        self._round: asyncio.Future[None] | None = None
+
+    async def _store(self, write: Write) -> None:
+        """Add a write to this round's transaction and return once it is committed."""
+        self._writes.append(write)
+        if self._round is None:
+            self._round = asyncio.ensure_future(self._commit_round())
+        await asyncio.shield(self._round)
+
+    async def _commit_round(self) -> None:
+        """Let the round's other writes join, then commit them together."""
+        await asyncio.sleep(0)
+        writes, self._writes, self._round = self._writes, [], None
+        async with self._sessionmaker.begin() as session:
+            for write, _ in writes:
+                await write(session)
+        for _, remember in writes:
+            remember()
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
         """Load every person's flow data."""
@@ -57,15 +81,20 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         """Store one person's flow data, if it changed."""
         if self._stored.get(user_id, {}) == data:
             return
-        async with self._sessionmaker.begin() as session:
-            await conversations.save_flow_data(session, user_id, deepcopy(data))
-        self._stored[user_id] = deepcopy(data)
+        stored = deepcopy(data)
+
+        async def write(session: AsyncSession) -> None:
+            await conversations.save_flow_data(session, user_id, stored)
+
+        await self._store((write, lambda: self._stored.__setitem__(user_id, stored)))
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one person's flow data."""
-        async with self._sessionmaker.begin() as session:
+
+        async def write(session: AsyncSession) -> None:
             await conversations.drop_flow_data(session, user_id)
-        self._stored.pop(user_id, None)
+
+        await self._store((write, lambda: self._stored.pop(user_id, None)))
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Keep the in-memory copy: it is written through after every update."""
@@ -95,12 +124,17 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             return  # nothing stored, nothing to end
         if known is not None and known[0] == new_state and now - known[1] < STATE_REFRESH:
             return
-        async with self._sessionmaker.begin() as session:
+
+        async def write(session: AsyncSession) -> None:
             await conversations.save_conversation(session, name, key, new_state)
-        if new_state is None:
-            self._states.pop(where, None)
-        else:
-            self._states[where] = (new_state, now)
+
+        def remember() -> None:
+            if new_state is None:
+                self._states.pop(where, None)
+            else:
+                self._states[where] = (new_state, now)
+
+        await self._store((write, remember))
 
     # Not stored: see the class docstring. PTB still requires the methods.
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:

@@ -6,7 +6,9 @@ import json
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, String, delete, select
+from sqlalchemy import JSON, BigInteger, String, bindparam, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -49,19 +51,44 @@ async def load_conversations(
     return {tuple(json.loads(row.key)): row.state for row in rows}
 
 
+def _upsert(dialect: str, table: Any, keys: list[str], values: list[str]) -> Any:
+    """Build INSERT ... ON CONFLICT DO UPDATE for one row, with a bind parameter per column."""
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    columns = {name: bindparam(name, type_=table.c[name].type) for name in keys + values}
+    now = bindparam("now", type_=table.c.updated_at.type)
+    stmt = insert(table).values(**columns, updated_at=now)
+    changes = {name: stmt.excluded[name] for name in [*values, "updated_at"]}
+    return stmt.on_conflict_do_update(index_elements=keys, set_=changes)
+
+
+# Built once: these run after most updates (see bot/persistence.py), one statement each.
+_SAVE_STATE = {
+    d: _upsert(d, ConversationState.__table__, ["name", "key"], ["state"])
+    for d in ("postgresql", "sqlite")
+}
+_SAVE_FLOW = {
+    d: _upsert(d, FlowData.__table__, ["telegram_id"], ["data"]) for d in ("postgresql", "sqlite")
+}
+_DROP_STATE = delete(ConversationState).where(
+    ConversationState.name == bindparam("name"), ConversationState.key == bindparam("key")
+)
+_DROP_FLOW = delete(FlowData).where(FlowData.telegram_id == bindparam("telegram_id"))
+
+
+def _dialect(session: AsyncSession) -> str:
+    return "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
+
+
 async def save_conversation(
     session: AsyncSession, name: str, key: tuple[int | str, ...], state: Any
 ) -> None:
     """Store one state, or delete it when the conversation ended (state None)."""
     encoded = _encode_key(key)
-    row = await session.get(ConversationState, (name, encoded))
     if state is None:
-        if row is not None:
-            await session.delete(row)
-    elif row is None:
-        session.add(ConversationState(name=name, key=encoded, state=state))
+        await session.execute(_DROP_STATE, {"name": name, "key": encoded})
     else:
-        row.state = state
+        params = {"name": name, "key": encoded, "state": state, "now": utcnow()}
+        await session.execute(_SAVE_STATE[_dialect(session)], params)
 
 
 async def load_flow_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
@@ -72,16 +99,13 @@ async def load_flow_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
 
 async def save_flow_data(session: AsyncSession, telegram_id: int, data: dict[str, Any]) -> None:
     """Store a person's flow data; an empty dict removes the row."""
-    row = await session.get(FlowData, telegram_id)
     if not data:
-        if row is not None:
-            await session.delete(row)
-    elif row is None:
-        session.add(FlowData(telegram_id=telegram_id, data=data))
+        await drop_flow_data(session, telegram_id)
     else:
-        row.data = data
+        params = {"telegram_id": telegram_id, "data": data, "now": utcnow()}
+        await session.execute(_SAVE_FLOW[_dialect(session)], params)
 
 
 async def drop_flow_data(session: AsyncSession, telegram_id: int) -> None:
     """Forget a person's flow data."""
-    await session.execute(delete(FlowData).where(FlowData.telegram_id == telegram_id))
+    await session.execute(_DROP_FLOW, {"telegram_id": telegram_id})

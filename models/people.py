@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, func, select
+from sqlalchemy import BigInteger, ForeignKey, String, UniqueConstraint, bindparam, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -117,25 +117,18 @@ def clean_display_name(first_name: str | None, last_name: str | None = None) -> 
     return name[:DISPLAY_NAME_MAX]
 
 
-async def touch_person(
-    session: AsyncSession,
-    *,
-    telegram_id: int,
-    display_name: str,
-    username: str | None,
-    private_chat: bool,
-) -> Person:
-    """Create or refresh the person behind an update, in one statement.
+def _touch_statement(dialect: str, private_chat: bool) -> Any:
+    """Build the upsert of touch_person once per dialect and chat kind.
 
-    INSERT ... ON CONFLICT DO UPDATE is atomic, so two first updates at once make one person,
-    and it locks the row for the rest of the transaction on PostgreSQL.
+    It runs on every update; a statement built anew each time costs more to build and to key
+    for SQLAlchemy's compile cache than the database takes to run it.
     """
-    now = utcnow()
-    insert = _insert(session)
+    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    now = bindparam("now", type_=Person.__table__.c.last_seen_at.type)
     stmt = insert(Person).values(
-        telegram_id=telegram_id,
-        display_name=display_name,
-        username=username,
+        telegram_id=bindparam("telegram_id", type_=BigInteger()),
+        display_name=bindparam("display_name", type_=String()),
+        username=bindparam("username", type_=String()),
         last_seen_at=now,
         started_at=now if private_chat else None,
         blocked_bot=False,
@@ -154,10 +147,41 @@ async def touch_person(
         # Writing to the bot in private means Telegram lets the bot write back.
         changes["started_at"] = func.coalesce(Person.started_at, stmt.excluded.started_at)
         changes["blocked_bot"] = False
-    stmt = stmt.on_conflict_do_update(index_elements=["telegram_id"], set_=changes).returning(
+    return stmt.on_conflict_do_update(index_elements=["telegram_id"], set_=changes).returning(
         Person
     )
-    result = await session.scalars(stmt, execution_options={"populate_existing": True})
+
+
+_TOUCH = {
+    (dialect, private): _touch_statement(dialect, private)
+    for dialect in ("postgresql", "sqlite")
+    for private in (False, True)
+}
+
+
+async def touch_person(
+    session: AsyncSession,
+    *,
+    telegram_id: int,
+    display_name: str,
+    username: str | None,
+    private_chat: bool,
+) -> Person:
+    """Create or refresh the person behind an update, in one statement.
+
+    INSERT ... ON CONFLICT DO UPDATE is atomic, so two first updates at once make one person,
+    and it locks the row for the rest of the transaction on PostgreSQL.
+    """
+    dialect = "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
+    params = {
+        "telegram_id": telegram_id,
+        "display_name": display_name,
+        "username": username,
+        "now": utcnow(),
+    }
+    result = await session.scalars(
+        _TOUCH[dialect, private_chat], params, execution_options={"populate_existing": True}
+    )
     return result.one()
 
 
