@@ -195,7 +195,15 @@ async def _expected_ids(session: AsyncSession, me: int) -> dict[str, set[int | s
         "request_offer": select(Offer.id).where(
             or_(Offer.volunteer_id == me, Offer.offered_by_id == me)
         ),
-        "request_note": select(RequestNote.id).where(RequestNote.author_id == me),
+        # Their own notes, and everyone's notes on their requests (the authors left out).
+        "request_note": select(RequestNote.id).where(
+            or_(
+                RequestNote.author_id == me,
+                RequestNote.request_id.in_(
+                    select(HelpRequest.id).where(HelpRequest.requester_id == me)
+                ),
+            )
+        ),
         "flow_data": select(FlowData.telegram_id).where(FlowData.telegram_id == SUBJECT_ID),
         "conversation_state": select(ConversationState.key).where(
             ConversationState.key.contains(str(SUBJECT_ID))

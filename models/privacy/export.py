@@ -1,8 +1,9 @@
 """Everything stored about a person (/mijngegevens), found by walking the tables.
 
 A row concerns a person when a column links to them (a foreign key to person.id, or their
-Telegram id, see ``registry``), or when it belongs to such a row and links to no one itself
-(a request's group cards). Links to *other* people are left out, so one person's export never
+Telegram id, see ``registry``), when it is about the owner of its parent row (a note on their
+request, whoever wrote it), or when it belongs to such a row and links to no one itself (a
+request's group cards). Links to *other* people are left out, so one person's export never
 shows who else asked or helped.
 """
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from models.people import Person
 from models.privacy.registry import (
+    ABOUT_PARENT_OWNER,
     PERSON_TABLE,
     TELEGRAM_ID_COLUMNS,
     TELEGRAM_KEY_COLUMNS,
@@ -59,6 +61,11 @@ async def _rows_of(
         key = TELEGRAM_KEY_COLUMNS.get(table.name)
         if key is not None:
             conditions.append(table.c[key].contains(str(person.telegram_id)))
+        if table.name in ABOUT_PARENT_OWNER:
+            link, parent_name, owner = ABOUT_PARENT_OWNER[table.name]
+            parent = table.metadata.tables[parent_name]
+            owned = select(parent.c.id).where(parent.c[owner] == person.id)
+            conditions.append(table.c[link].in_(owned))
         condition = or_(*conditions) if conditions else false()
     else:
         # A child of rows found already (e.g. a request's group cards), linking to no one itself.

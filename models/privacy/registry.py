@@ -23,6 +23,11 @@ TELEGRAM_ID_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 # Columns holding a JSON list with the Telegram id in it (PTB's conversation keys).
 TELEGRAM_KEY_COLUMNS: dict[str, str] = {"conversation_state": "key"}
+# Rows about whoever owns their parent row, whoever wrote them: (link column, parent table,
+# the parent's owner column). A buurtassistent's note on a request is about its requester.
+ABOUT_PARENT_OWNER: dict[str, tuple[str, str, str]] = {
+    "request_note": ("request_id", "help_request", "requester_id"),
+}
 # Tables with nothing about people in them: places, information points, group message ids.
 NO_PERSONAL_DATA = frozenset(
     {"wijk", "buurt", "infopoint", "request_card", "activity_card", "request_escalation"}
