@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import inspect
 import itertools
 import time
@@ -14,6 +13,7 @@ from .errors import ApiError, bad_request, forbidden
 from .html import HtmlError, parse_html
 from .limits import FloodControl
 from .models import CallbackQueryRecord, InlineQueryRecord, RecordedRequest, SentMessage
+from .signals import Signal
 from .spec import UploadedFile
 from .update_types import DEFAULT_ALLOWED_UPDATES
 
@@ -76,27 +76,40 @@ class World:
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_001)
         self._file_numbers = itertools.count(1)
-        self._changed = asyncio.Event()
+        self._changed = Signal()  # any change
+        self._chat_signals: dict[int, Signal] = {}  # chat id -> a bot message landed there
 
     # -- change notification -------------------------------------------------------------
 
     def notify(self) -> None:
         """Wake everything waiting for a state change (long polls, wait_for)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
+        self._changed.fire()
 
     async def wait_changed(self, seconds: float) -> None:
         """Sleep until the next state change, or for at most the given seconds."""
-        event = self._changed
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(seconds, 0))
+        await self._changed.wait(seconds)
+
+    def chat_signal(self, chat_id: int) -> Signal:
+        """Return the signal fired when a bot message lands in this chat."""
+        return self._chat_signals.setdefault(chat_id, Signal())
 
     async def wait_for(
-        self, predicate: Callable[[], Any], within: float, what: Callable[[], str] | None = None
+        self,
+        predicate: Callable[[], Any],
+        within: float,
+        what: Callable[[], str] | None = None,
+        *,
+        on: Signal | None = None,
     ) -> Any:
-        """Return predicate()'s first truthy value; on timeout raise AssertionError with context."""
+        """Return predicate()'s first truthy value; on timeout raise AssertionError with context.
+
+        Without on, the predicate is tried after every change and at least every 50 ms: it may
+        look at state outside the fake (the bot's database). With on, it depends only on what
+        that signal announces and is tried only when it fires.
+        """
         loop = asyncio.get_running_loop()
         deadline = loop.time() + within
+        signal, cap = (on, within) if on is not None else (self._changed, 0.05)
         while True:
             value = predicate()
             if inspect.isawaitable(value):
@@ -107,8 +120,7 @@ class World:
             if remaining <= 0:
                 headline = what() if what else f"condition not met within {within} s"
                 raise AssertionError(f"{headline}\n{self.describe_requests()}")
-            # Short cap: the predicate may look at state outside the fake (the bot's database).
-            await self.wait_changed(min(remaining, 0.05))
+            await signal.wait(min(remaining, cap))
 
     def describe_requests(self, count: int = 10) -> str:
         """Summarise the last requests, without the getUpdates noise."""
@@ -211,6 +223,9 @@ class World:
             self.user_messages[key] = message.to_api()
             if message.inline_message_id is not None:
                 self.inline_messages[message.inline_message_id] = message
+        signal = self._chat_signals.get(message.chat_id)
+        if signal is not None:
+            signal.fire()
         self.notify()
         return message
 
