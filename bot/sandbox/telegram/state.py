@@ -77,6 +77,7 @@ class World:
         self._query_ids = itertools.count(4_000_000_000_000_001)
         self._file_numbers = itertools.count(1)
         self._changed = Signal()  # any change
+        self._queue_changed = Signal()  # what long polls and the webhook loop wait for
         self._chat_signals: dict[int, Signal] = {}  # chat id -> a bot message landed there
 
     # -- change notification -------------------------------------------------------------
@@ -88,6 +89,19 @@ class World:
     async def wait_changed(self, seconds: float) -> None:
         """Sleep until the next state change, or for at most the given seconds."""
         await self._changed.wait(seconds)
+
+    def notify_queue(self) -> None:
+        """Wake long polls and the webhook loop as well as what notify() wakes.
+
+        For changes they wait for: an update queued, the webhook set or deleted, a newer
+        getUpdates, the fake stopping. Other changes (every recorded call) do not wake them.
+        """
+        self._queue_changed.fire()
+        self.notify()
+
+    async def wait_queue_changed(self, seconds: float) -> None:
+        """Sleep until the next notify_queue(), or for at most the given seconds."""
+        await self._queue_changed.wait(seconds)
 
     def chat_signal(self, chat_id: int) -> Signal:
         """Return the signal fired when a bot message lands in this chat."""
@@ -124,7 +138,10 @@ class World:
 
     def describe_requests(self, count: int = 10) -> str:
         """Summarise the last requests, without the getUpdates noise."""
-        relevant = [r for r in self.requests if r.method != "getUpdates"][-count:]
+        # From the end: a timed-out wait (throughput.py's drain() times out on purpose) should
+        # not cost a pass over every call the bot ever made.
+        latest = (r for r in reversed(self.requests) if r.method != "getUpdates")
+        relevant = list(itertools.islice(latest, count))[::-1]
         if not relevant:
             return "the bot made no requests (other than getUpdates)"
         return f"last {len(relevant)} requests:\n" + "\n".join(f"  {r.summary()}" for r in relevant)
@@ -162,7 +179,7 @@ class World:
             self.dropped_updates += 1
             return False
         self.updates.append({"update_id": next(self._update_ids), kind: payload})
-        self.notify()
+        self.notify_queue()
         return True
 
     def confirm_updates(self, offset: int | None) -> None:
