@@ -19,45 +19,12 @@ __all__ = [
     "MethodSpec",
     "Spec",
     "UploadedFile",
-    "decode_form",
 ]
 
 # ../shared beside the repository: /work/main/bot/sandbox/telegram/spec.py -> /work/shared. It is
 # absent in an installed copy; then the fake checks Telegram's limits but not the parameters.
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[4] / "shared/telegram/bot-api-10.0.json"
 
-# Without the spec, these parameters must stay strings even if they look like JSON ("123").
-_STRING_PARAMS = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "callback_query_id",
-        "language_code",
-        "url",
-        "name",
-        "title",
-        "action",
-        "inline_message_id",
-        "business_connection_id",
-        "message_effect_id",
-        "secret_token",
-        "ip_address",
-        "icon_custom_emoji_id",
-        "file_id",
-        "document",
-        "photo",
-        "description",
-        "short_description",
-        "inline_query_id",
-        "next_offset",
-        "address",
-        "foursquare_id",
-        "foursquare_type",
-        "google_place_id",
-        "google_place_type",
-    }
-)
 # PTB's Bot._send_message adds the ext.Defaults values (parse_mode=HTML, disable_notification,
 # ...) to every method it serves, also to those without such a parameter (editMessageReplyMarkup,
 # sendLocation). Telegram ignores them and they are no typo, so the fake lets them pass too.
@@ -299,22 +266,6 @@ class Spec:
             if error is not None:
                 return error
         return None
-
-
-def decode_form(method: MethodSpec | None, name: str, raw: str) -> Any:
-    """Decode one form value the way PTB encoded it: JSON unless the parameter is a string."""
-    field = method.fields.get(name) if method is not None else None
-    if field is not None:
-        if field.textual:
-            return raw
-    elif name in _STRING_PARAMS:
-        return raw
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return raw
-    # PTB never JSON-encodes strings, so a JSON string result means the raw text was meant.
-    return raw if isinstance(value, str) else value
 
 
 @functools.cache

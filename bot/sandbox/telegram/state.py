@@ -1,19 +1,16 @@
-"""The simulated Telegram: chats, messages, the update queue and change notification."""
+"""The simulated Telegram: chats, messages and the update queue."""
 
 from __future__ import annotations
 
-import asyncio
-import inspect
 import itertools
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, bad_request, forbidden
 from .html import HtmlError, parse_html
 from .limits import FloodControl
 from .models import CallbackQueryRecord, InlineQueryRecord, RecordedRequest, SentMessage
-from .signals import Signal
+from .signals import Notifier
 from .spec import UploadedFile
 from .update_types import DEFAULT_ALLOWED_UPDATES
 
@@ -38,12 +35,13 @@ class StoredFile:
         self.width, self.height = size  # what a PhotoSize of it says (photos only)
 
 
-class World:
+class World(Notifier):
     """Everything the fake remembers; method handlers and test actors both act on it."""
 
     def __init__(
         self, *, bot_user: dict[str, Any], privacy_mode: bool, flood: FloodControl | None
     ) -> None:
+        super().__init__()
         self.bot_user = bot_user
         self.bot_from = {k: bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
         self.privacy_mode = privacy_mode
@@ -76,75 +74,6 @@ class World:
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_001)
         self._file_numbers = itertools.count(1)
-        self._changed = Signal()  # any change
-        self._queue_changed = Signal()  # what long polls and the webhook loop wait for
-        self._chat_signals: dict[int, Signal] = {}  # chat id -> a bot message landed there
-
-    # -- change notification -------------------------------------------------------------
-
-    def notify(self) -> None:
-        """Wake everything waiting for a state change (long polls, wait_for)."""
-        self._changed.fire()
-
-    async def wait_changed(self, seconds: float) -> None:
-        """Sleep until the next state change, or for at most the given seconds."""
-        await self._changed.wait(seconds)
-
-    def notify_queue(self) -> None:
-        """Wake long polls and the webhook loop as well as what notify() wakes.
-
-        For changes they wait for: an update queued, the webhook set or deleted, a newer
-        getUpdates, the fake stopping. Other changes (every recorded call) do not wake them.
-        """
-        self._queue_changed.fire()
-        self.notify()
-
-    async def wait_queue_changed(self, seconds: float) -> None:
-        """Sleep until the next notify_queue(), or for at most the given seconds."""
-        await self._queue_changed.wait(seconds)
-
-    def chat_signal(self, chat_id: int) -> Signal:
-        """Return the signal fired when a bot message lands in this chat."""
-        return self._chat_signals.setdefault(chat_id, Signal())
-
-    async def wait_for(
-        self,
-        predicate: Callable[[], Any],
-        within: float,
-        what: Callable[[], str] | None = None,
-        *,
-        on: Signal | None = None,
-    ) -> Any:
-        """Return predicate()'s first truthy value; on timeout raise AssertionError with context.
-
-        Without on, the predicate is tried after every change and at least every 50 ms: it may
-        look at state outside the fake (the bot's database). With on, it depends only on what
-        that signal announces and is tried only when it fires.
-        """
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        signal, cap = (on, within) if on is not None else (self._changed, 0.05)
-        while True:
-            value = predicate()
-            if inspect.isawaitable(value):
-                value = await value
-            if value:
-                return value
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                headline = what() if what else f"condition not met within {within} s"
-                raise AssertionError(f"{headline}\n{self.describe_requests()}")
-            await signal.wait(min(remaining, cap))
-
-    def describe_requests(self, count: int = 10) -> str:
-        """Summarise the last requests, without the getUpdates noise."""
-        # From the end: a timed-out wait (throughput.py's drain() times out on purpose) should
-        # not cost a pass over every call the bot ever made.
-        latest = (r for r in reversed(self.requests) if r.method != "getUpdates")
-        relevant = list(itertools.islice(latest, count))[::-1]
-        if not relevant:
-            return "the bot made no requests (other than getUpdates)"
-        return f"last {len(relevant)} requests:\n" + "\n".join(f"  {r.summary()}" for r in relevant)
 
     # -- ids and updates -------------------------------------------------------------------
 
@@ -240,10 +169,7 @@ class World:
             self.user_messages[key] = message.to_api()
             if message.inline_message_id is not None:
                 self.inline_messages[message.inline_message_id] = message
-        signal = self._chat_signals.get(message.chat_id)
-        if signal is not None:
-            signal.fire()
-        self.notify()
+        self.notify_chat(message.chat_id)
         return message
 
     def messages_in(self, chat_id: int) -> list[SentMessage]:
