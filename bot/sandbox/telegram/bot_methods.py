@@ -57,7 +57,7 @@ def set_webhook(world: World, p: Params) -> Any:
         world.allowed_updates = frozenset(p["allowed_updates"]) or DEFAULT_ALLOWED_UPDATES
     if p.get("drop_pending_updates"):
         world.updates.clear()
-    world.notify()
+    world.notify_queue()
     return True
 
 
@@ -66,7 +66,7 @@ def delete_webhook(world: World, p: Params) -> Any:
     world.webhook = {"url": ""}
     if p.get("drop_pending_updates"):
         world.updates.clear()
-    world.notify()
+    world.notify_queue()
     return True
 
 
@@ -103,7 +103,7 @@ async def get_updates(world: World, p: Params) -> Any:
     # A newer getUpdates ends an older one with 409, as Telegram does with two bot instances.
     world.poll_generation += 1
     generation = world.poll_generation
-    world.notify()
+    world.notify_queue()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     world.active_polls += 1
@@ -118,7 +118,7 @@ async def get_updates(world: World, p: Params) -> Any:
             remaining = deadline - loop.time()
             if remaining <= 0:
                 return []
-            await world.wait_changed(remaining)
+            await world.wait_queue_changed(remaining)
     finally:
         world.active_polls -= 1
 

@@ -76,6 +76,7 @@ class ChatCursor:
                     return index + 1
             return None
 
-        end = await self._world.wait_for(following, timeout, what)
+        world = self._world
+        end = await world.wait_for(following, timeout, what, on=world.chat_signal(self.id))
         self._cursor = end
         return self.messages[end - 1]

@@ -8,9 +8,42 @@ from typing import Any
 from aiohttp import web
 
 from .errors import bad_request
-from .spec import MethodSpec, UploadedFile, decode_form
+from .spec import MethodSpec, UploadedFile
 
-__all__ = ["decode_request"]
+__all__ = ["decode_form", "decode_request"]
+
+# Without the spec, these parameters must stay strings even if they look like JSON ("123").
+_STRING_PARAMS = frozenset(
+    {
+        "text",
+        "caption",
+        "parse_mode",
+        "callback_query_id",
+        "language_code",
+        "url",
+        "name",
+        "title",
+        "action",
+        "inline_message_id",
+        "business_connection_id",
+        "message_effect_id",
+        "secret_token",
+        "ip_address",
+        "icon_custom_emoji_id",
+        "file_id",
+        "document",
+        "photo",
+        "description",
+        "short_description",
+        "inline_query_id",
+        "next_offset",
+        "address",
+        "foursquare_id",
+        "foursquare_type",
+        "google_place_id",
+        "google_place_type",
+    }
+)
 
 
 async def decode_request(request: web.Request, method: MethodSpec | None) -> dict[str, Any]:
@@ -48,3 +81,19 @@ async def decode_request(request: web.Request, method: MethodSpec | None) -> dic
                 raise bad_request(f"file part {part!r} of {key} is missing")
             params[key] = files[part]
     return params
+
+
+def decode_form(method: MethodSpec | None, name: str, raw: str) -> Any:
+    """Decode one form value the way PTB encoded it: JSON unless the parameter is a string."""
+    field = method.fields.get(name) if method is not None else None
+    if field is not None:
+        if field.textual:
+            return raw
+    elif name in _STRING_PARAMS:
+        return raw
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        return raw
+    # PTB never JSON-encodes strings, so a JSON string result means the raw text was meant.
+    return raw if isinstance(value, str) else value

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -13,6 +12,19 @@ __all__ = [
     "RecordedRequest",
     "SentMessage",
 ]
+
+
+def _copy(value: Any) -> Any:
+    """Copy JSON-shaped data (dicts, lists, scalars): what copy.deepcopy does, several times faster.
+
+    Every Message the fake hands out is a copy, so that neither a test nor a queued update can
+    change the stored message, nor see later edits.
+    """
+    if isinstance(value, dict):
+        return {key: _copy(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy(item) for item in value]
+    return value
 
 
 @dataclass
@@ -124,8 +136,8 @@ class SentMessage:
             self.text,
             self.html,
             self.parse_mode,
-            copy.deepcopy(self.entities),
-            copy.deepcopy(self.reply_markup),
+            _copy(self.entities),
+            _copy(self.reply_markup),
             self.edit_date,
         )
 
@@ -144,19 +156,19 @@ class SentMessage:
             message["via_bot"] = self.via_bot
         if self.reply_to is not None:
             message["reply_to_message"] = self.reply_to
-        message.update(copy.deepcopy(self.media))
+        message.update(_copy(self.media))
         if self.kind == "text":
             message["text"] = self.text
             if self.entities:
-                message["entities"] = copy.deepcopy(self.entities)
+                message["entities"] = _copy(self.entities)
         elif self.text is not None:
             message["caption"] = self.text
             if self.entities:
-                message["caption_entities"] = copy.deepcopy(self.entities)
+                message["caption_entities"] = _copy(self.entities)
         if self.edit_date is not None:
             message["edit_date"] = self.edit_date
         if self.inline_markup is not None:
-            message["reply_markup"] = copy.deepcopy(self.inline_markup)
+            message["reply_markup"] = _copy(self.inline_markup)
         return message
 
     def __repr__(self) -> str:

@@ -87,7 +87,7 @@ class FakeTelegram:
     async def stop(self) -> None:
         """Stop serving; pending long polls return [] at once."""
         self.world.stopping = True
-        self.world.notify()
+        self.world.notify_queue()
         await self._webhook.stop()
         if self._runner is not None:
             await self._runner.cleanup()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,45 +19,12 @@ __all__ = [
     "MethodSpec",
     "Spec",
     "UploadedFile",
-    "decode_form",
 ]
 
 # ../shared beside the repository: /work/main/bot/sandbox/telegram/spec.py -> /work/shared. It is
 # absent in an installed copy; then the fake checks Telegram's limits but not the parameters.
 DEFAULT_SPEC_PATH = Path(__file__).resolve().parents[4] / "shared/telegram/bot-api-10.0.json"
 
-# Without the spec, these parameters must stay strings even if they look like JSON ("123").
-_STRING_PARAMS = frozenset(
-    {
-        "text",
-        "caption",
-        "parse_mode",
-        "callback_query_id",
-        "language_code",
-        "url",
-        "name",
-        "title",
-        "action",
-        "inline_message_id",
-        "business_connection_id",
-        "message_effect_id",
-        "secret_token",
-        "ip_address",
-        "icon_custom_emoji_id",
-        "file_id",
-        "document",
-        "photo",
-        "description",
-        "short_description",
-        "inline_query_id",
-        "next_offset",
-        "address",
-        "foursquare_id",
-        "foursquare_type",
-        "google_place_id",
-        "google_place_type",
-    }
-)
 # PTB's Bot._send_message adds the ext.Defaults values (parse_mode=HTML, disable_notification,
 # ...) to every method it serves, also to those without such a parameter (editMessageReplyMarkup,
 # sendLocation). Telegram ignores them and they are no typo, so the fake lets them pass too.
@@ -96,6 +65,7 @@ class FieldSpec:
     name: str
     types: tuple[str, ...]
     required: bool
+    textual: bool = False  # only String or InputFile: a form value is taken as it is
 
 
 @dataclass(frozen=True)
@@ -104,6 +74,7 @@ class MethodSpec:
 
     name: str
     fields: dict[str, FieldSpec]
+    required: tuple[str, ...] = ()  # the names of the required parameters
 
 
 @dataclass(frozen=True)
@@ -112,12 +83,33 @@ class _TypeSpec:
     fields: dict[str, FieldSpec] | None  # None: no field list (InputFile, abstract types)
     subtypes: tuple[str, ...]
     discriminator: tuple[str, str] | None  # (field, required value), e.g. ("type", "chat")
+    required: tuple[str, ...] = ()  # the names of the required fields
+
+
+# What a value of each scalar type must be; other type names are objects or arrays.
+_SCALARS: dict[str, Callable[[Any], bool]] = {
+    "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "Float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "Boolean": lambda v: isinstance(v, bool),
+    "String": lambda v: isinstance(v, str),
+    "InputFile": lambda v: isinstance(v, UploadedFile | str),
+}
 
 
 def _fields(raw: list[dict[str, Any]] | None) -> dict[str, FieldSpec]:
     return {
-        f["name"]: FieldSpec(f["name"], tuple(f["types"]), bool(f["required"])) for f in raw or []
+        f["name"]: FieldSpec(
+            f["name"],
+            tuple(f["types"]),
+            bool(f["required"]),
+            textual=set(f["types"]) <= {"String", "InputFile"},
+        )
+        for f in raw or []
     }
+
+
+def _required(fields: dict[str, FieldSpec] | None) -> tuple[str, ...]:
+    return tuple(f.name for f in (fields or {}).values() if f.required)
 
 
 def _discriminator(raw: dict[str, Any]) -> tuple[str, str] | None:
@@ -141,26 +133,27 @@ class Spec:
 
     def __init__(self, raw: dict[str, Any]) -> None:
         self.version: str = raw.get("version", "?")
-        self.methods = {
-            name.lower(): MethodSpec(name, _fields(m.get("fields")))
-            for name, m in raw["methods"].items()
-        }
-        self.types = {
-            name: _TypeSpec(
-                name,
-                _fields(t["fields"]) if "fields" in t else None,
-                tuple(t.get("subtypes", ())),
-                _discriminator(t),
+        self.methods: dict[str, MethodSpec] = {}
+        for name, m in raw["methods"].items():
+            fields = _fields(m.get("fields"))
+            self.methods[name.lower()] = MethodSpec(name, fields, _required(fields))
+        self.types: dict[str, _TypeSpec] = {}
+        for name, t in raw["types"].items():
+            fields = _fields(t["fields"]) if "fields" in t else None
+            subtypes = tuple(t.get("subtypes", ()))
+            self.types[name] = _TypeSpec(
+                name, fields, subtypes, _discriminator(t), _required(fields)
             )
-            for name, t in raw["types"].items()
-        }
 
     @classmethod
     def load(cls, path: Path | None) -> Spec | None:
-        """Load the spec, or return None when the file is absent (limits still apply)."""
+        """Load the spec, or return None when the file is absent (limits still apply).
+
+        A Spec is never changed after loading, so every fake shares one per file version.
+        """
         if path is None or not path.is_file():
             return None
-        return cls(json.loads(path.read_text(encoding="utf-8")))
+        return _load(cls, path.resolve(), path.stat().st_mtime_ns)
 
     def method(self, name: str) -> MethodSpec | None:
         """Look a method up case-insensitively, as Telegram does."""
@@ -173,11 +166,9 @@ class Spec:
                 # Telegram silently ignores unknown parameters; the fake rejects them so that a
                 # typo such as "reply_markup " or "parse_mod" fails a test instead of being lost.
                 raise bad_request(f'unknown parameter "{name}" for method {method.name}')
-        for f in method.fields.values():
-            if f.required and params.get(f.name) in (None, ""):
-                raise bad_request(
-                    "message text is empty" if f.name == "text" else f"{f.name} is empty"
-                )
+        for name in method.required:
+            if params.get(name) in (None, ""):
+                raise bad_request("message text is empty" if name == "text" else f"{name} is empty")
         for name, value in params.items():
             if name not in method.fields:
                 continue  # one of PTB_DEFAULT_PARAMS, ignored like Telegram does
@@ -187,19 +178,21 @@ class Spec:
 
     def check(self, value: Any, types: tuple[str, ...], path: str) -> str | None:
         """Return why value fits none of types, or None if it fits one."""
-        best: tuple[int, str] | None = None
+        errors = []
         for type_name in types:
             error = self._check_one(value, type_name, path)
             if error is None:
                 return None
-            score = self._closeness(value, type_name)
-            if best is None or score > best[0]:
-                best = (score, error)
-        assert best is not None
-        if len(types) > 1 and best[0] <= 0:
+            errors.append(error)
+        if len(errors) == 1:
+            return errors[0]
+        # Report the error of the type the value looks most like (the first one on a tie).
+        scores = [self._closeness(value, type_name) for type_name in types]
+        best = scores.index(max(scores))
+        if scores[best] <= 0:
             # No candidate is recognisably what the caller meant: name them all.
             return f'field "{path}" must be {" or ".join(types)}, got {_type_name(value)}'
-        return best[1]
+        return errors[best]
 
     def _closeness(self, value: Any, type_name: str) -> int:
         """Score how much a dict looks like type_name, to report the most useful error."""
@@ -226,13 +219,7 @@ class Spec:
                 if error is not None:
                     return error
             return None
-        ok = {
-            "Integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
-            "Float": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
-            "Boolean": lambda v: isinstance(v, bool),
-            "String": lambda v: isinstance(v, str),
-            "InputFile": lambda v: isinstance(v, UploadedFile | str),
-        }.get(type_name)
+        ok = _SCALARS.get(type_name)
         if ok is not None:
             if ok(value):
                 return None
@@ -267,9 +254,9 @@ class Spec:
         for key in value:
             if key not in fields:
                 return f'unknown field "{path}.{key}" in {type_name}'
-        for f in fields.values():
-            if f.required and f.name not in value:
-                return f'field "{path}.{f.name}" is required in {type_name}'
+        for name in spec.required:
+            if name not in value:
+                return f'field "{path}.{name}" is required in {type_name}'
         if spec.discriminator:
             key, expected = spec.discriminator
             if value.get(key) != expected:
@@ -281,16 +268,6 @@ class Spec:
         return None
 
 
-def decode_form(method: MethodSpec | None, name: str, raw: str) -> Any:
-    """Decode one form value the way PTB encoded it: JSON unless the parameter is a string."""
-    if method is not None and name in method.fields:
-        if set(method.fields[name].types) <= {"String", "InputFile"}:
-            return raw
-    elif name in _STRING_PARAMS:
-        return raw
-    try:
-        value = json.loads(raw)
-    except ValueError:
-        return raw
-    # PTB never JSON-encodes strings, so a JSON string result means the raw text was meant.
-    return raw if isinstance(value, str) else value
+@functools.cache
+def _load(cls: type[Spec], path: Path, mtime_ns: int) -> Spec:
+    return cls(json.loads(path.read_text(encoding="utf-8")))

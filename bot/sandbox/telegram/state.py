@@ -1,19 +1,16 @@
-"""The simulated Telegram: chats, messages, the update queue and change notification."""
+"""The simulated Telegram: chats, messages and the update queue."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import inspect
 import itertools
 import time
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from .errors import ApiError, bad_request, forbidden
 from .html import HtmlError, parse_html
 from .limits import FloodControl
 from .models import CallbackQueryRecord, InlineQueryRecord, RecordedRequest, SentMessage
+from .signals import Notifier
 from .spec import UploadedFile
 from .update_types import DEFAULT_ALLOWED_UPDATES
 
@@ -38,12 +35,13 @@ class StoredFile:
         self.width, self.height = size  # what a PhotoSize of it says (photos only)
 
 
-class World:
+class World(Notifier):
     """Everything the fake remembers; method handlers and test actors both act on it."""
 
     def __init__(
         self, *, bot_user: dict[str, Any], privacy_mode: bool, flood: FloodControl | None
     ) -> None:
+        super().__init__()
         self.bot_user = bot_user
         self.bot_from = {k: bot_user[k] for k in ("id", "is_bot", "first_name", "username")}
         self.privacy_mode = privacy_mode
@@ -76,46 +74,6 @@ class World:
         self._group_ids = itertools.count(1)
         self._query_ids = itertools.count(4_000_000_000_000_001)
         self._file_numbers = itertools.count(1)
-        self._changed = asyncio.Event()
-
-    # -- change notification -------------------------------------------------------------
-
-    def notify(self) -> None:
-        """Wake everything waiting for a state change (long polls, wait_for)."""
-        self._changed.set()
-        self._changed = asyncio.Event()
-
-    async def wait_changed(self, seconds: float) -> None:
-        """Sleep until the next state change, or for at most the given seconds."""
-        event = self._changed
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(event.wait(), max(seconds, 0))
-
-    async def wait_for(
-        self, predicate: Callable[[], Any], within: float, what: Callable[[], str] | None = None
-    ) -> Any:
-        """Return predicate()'s first truthy value; on timeout raise AssertionError with context."""
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + within
-        while True:
-            value = predicate()
-            if inspect.isawaitable(value):
-                value = await value
-            if value:
-                return value
-            remaining = deadline - loop.time()
-            if remaining <= 0:
-                headline = what() if what else f"condition not met within {within} s"
-                raise AssertionError(f"{headline}\n{self.describe_requests()}")
-            # Short cap: the predicate may look at state outside the fake (the bot's database).
-            await self.wait_changed(min(remaining, 0.05))
-
-    def describe_requests(self, count: int = 10) -> str:
-        """Summarise the last requests, without the getUpdates noise."""
-        relevant = [r for r in self.requests if r.method != "getUpdates"][-count:]
-        if not relevant:
-            return "the bot made no requests (other than getUpdates)"
-        return f"last {len(relevant)} requests:\n" + "\n".join(f"  {r.summary()}" for r in relevant)
 
     # -- ids and updates -------------------------------------------------------------------
 
@@ -150,7 +108,7 @@ class World:
             self.dropped_updates += 1
             return False
         self.updates.append({"update_id": next(self._update_ids), kind: payload})
-        self.notify()
+        self.notify_queue()
         return True
 
     def confirm_updates(self, offset: int | None) -> None:
@@ -211,7 +169,7 @@ class World:
             self.user_messages[key] = message.to_api()
             if message.inline_message_id is not None:
                 self.inline_messages[message.inline_message_id] = message
-        self.notify()
+        self.notify_chat(message.chat_id)
         return message
 
     def messages_in(self, chat_id: int) -> list[SentMessage]:

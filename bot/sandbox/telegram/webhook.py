@@ -91,7 +91,7 @@ class WebhookDelivery:
         while not world.stopping:
             url = world.webhook["url"]
             if not url or not world.updates:
-                await world.wait_changed(1.0)
+                await world.wait_queue_changed(1.0)
                 continue
             update = world.updates[0]
             error = await self._post(url, update)
