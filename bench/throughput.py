@@ -8,6 +8,11 @@ p50/p95/p99 latency from the moment the fake queued an update to the bot's first
 person. In the same run, the same number of people send the same number of texts, one at a time
 each, to an echo bot on the same fake; the ratio Buurtbot/echo is the figure that travels.
 
+The target is set against a bare python-telegram-bot echo bot (`echo`, PTB's default httpx
+client). Buurtbot talks to Telegram over aiohttp (bot/transport.py), which is cheaper per call, so
+each round also runs the same echo bot on that transport (`echo/aiohttp`), and both ratios are
+printed: against bare PTB, and like for like on the same transport.
+
     .venv/bin/python bench/throughput.py [--people 60] [--rounds 2] [--database-url ...]
 """
 
@@ -31,17 +36,21 @@ from bench_updates import (
     BotFactory,
     Databases,
     FakeThread,
+    Prepare,
     buurtbot_config,
+    echo,
     echo_bot,
     percentile,
     running,
 )
 from sqlalchemy import select
+from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
 from bot.app import build_application
 from bot.config import BotConfig, LimitsConfig
 from bot.sandbox.areas import INSIDE_NOORD_EAST, write_area_files
 from bot.sandbox.telegram import FakeGroup, FakeTelegram, FakeUser
+from bot.transport import AiohttpRequest
 from models.areas import Wijk
 from models.db import create_engine, create_sessionmaker
 from models.groups import link_group
@@ -165,6 +174,25 @@ async def echo_load(fake: FakeTelegram, people: int, per_person: int) -> tuple[i
     return len(watch.queued), time.perf_counter() - start, 0
 
 
+async def aiohttp_echo_bot(fake: FakeTelegram) -> tuple[Application, Prepare]:
+    """Build the echo bot of echo_bot() on Buurtbot's transport, wired as bot/app.py does."""
+    app = (
+        ApplicationBuilder()
+        .token(fake.token)
+        .base_url(fake.base_url)
+        .base_file_url(fake.base_file_url)
+        .request(AiohttpRequest())
+        .get_updates_request(AiohttpRequest(connection_pool_size=1))
+        .build()
+    )
+    app.add_handler(MessageHandler(filters.TEXT, echo))
+    return app, _no_preparation
+
+
+async def _no_preparation(users: list[FakeUser]) -> None:
+    """Prepare nothing: an echo bot needs no residents set up."""
+
+
 async def link_the_group(url: str, fake: FakeTelegram) -> None:
     """Link the wijk group of Noord and add three information points near the residents."""
     engine = create_engine(url)
@@ -203,13 +231,13 @@ def report(run: Run) -> None:
     ms = [1000 * x for x in run.latencies]
     p50, p95, p99 = (percentile(ms, share) for share in (0.5, 0.95, 0.99))
     print(
-        f"{run.name:14} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
+        f"{run.name:16} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
         f"{p50:7.1f} {p95:7.1f} {p99:7.1f}"
     )
 
 
 async def main(args: argparse.Namespace) -> None:
-    """Alternate Buurtbot and echo runs and print the ratio."""
+    """Alternate Buurtbot and the two echo runs and print the ratios."""
     with tempfile.TemporaryDirectory(prefix="buurtbot-throughput-") as tmp:
         folder = Path(tmp)
         areas = write_area_files(folder)
@@ -234,8 +262,8 @@ async def main(args: argparse.Namespace) -> None:
         where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
         print(f"{args.people} residents at once, realistic mix, limiter off, {where}")
         columns = ("updates", "wall s", "upd/s", "p50 ms", "p95 ms", "p99 ms")
-        print(f"{'':14} " + " ".join(f"{c:>7}" for c in columns))
-        pairs = []
+        print(f"{'':16} " + " ".join(f"{c:>7}" for c in columns))
+        rounds = []
         try:
             for number in range(1, args.rounds + 1):
                 ours = await measure(f"buurtbot #{number}", buurtbot, buurtbot_mix)
@@ -244,14 +272,20 @@ async def main(args: argparse.Namespace) -> None:
                 async def echo_run(fake: FakeTelegram, n: int = per_person) -> Load:
                     return await echo_load(fake, args.people, n)
 
-                theirs = await measure(f"echo #{number}", echo_bot, echo_run)
-                report(ours)
-                report(theirs)
-                pairs.append((ours, theirs))
+                bare = await measure(f"echo #{number}", echo_bot, echo_run)
+                same = await measure(f"echo/aiohttp #{number}", aiohttp_echo_bot, echo_run)
+                for run in (ours, bare, same):
+                    report(run)
+                rounds.append((ours, bare, same))
         finally:
             await databases.close()
-        ratio = statistics.median(o.rate / e.rate for o, e in pairs)
-        print(f"ratio buurtbot/echo, updates/s (median of {len(pairs)}): {ratio:.2f}x")
+        bare_ratio = statistics.median(o.rate / b.rate for o, b, _ in rounds)
+        same_ratio = statistics.median(o.rate / s.rate for o, _, s in rounds)
+        n = len(rounds)
+        print(
+            f"ratio buurtbot/echo (bare PTB, httpx), updates/s (median of {n}): {bare_ratio:.2f}x"
+        )
+        print(f"ratio buurtbot/echo/aiohttp (same transport) (median of {n}): {same_ratio:.2f}x")
 
 
 async def mix_in_linked_group(fake: FakeTelegram, people: int) -> tuple[int, float, int]:

@@ -25,6 +25,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
 from bot.redact import redact_in_logs
 from bot.scheduling import schedule_jobs
+from bot.transport import AiohttpRequest
 from handlers.activities.notify import make_activity_card_sender
 from handlers.requests.cards import make_card_sender
 from handlers.requests.notify import still_relevant
@@ -40,7 +41,8 @@ def quiet_http_loggers() -> None:
     """Keep the HTTP libraries' request lines out of the log.
 
     httpx logs every request URL at INFO and httpcore traces at DEBUG; Telegram's URLs contain
-    the bot token, so these loggers only ever pass on warnings (which name no URL).
+    the bot token, so these loggers only ever pass on warnings (which name no URL). That matters
+    with telegram.http = "httpx" (and the geocoder); aiohttp, the default, logs no URLs.
     """
     for name in ("httpx", "httpcore", "hpack"):
         logging.getLogger(name).setLevel(logging.WARNING)
@@ -91,6 +93,12 @@ def build_application(
                 group_per_minute=config.delivery.group_per_minute,
                 on_flood=metrics.observe_flood,
             )
+        )
+    if config.telegram.http == "aiohttp":
+        # As PTB's builder does for its own client: getUpdates is one long poll at a time (PTB
+        # adds the poll timeout to its read timeout), the other calls share a large pool.
+        builder = builder.request(AiohttpRequest()).get_updates_request(
+            AiohttpRequest(connection_pool_size=1)
         )
     application = builder.build()
     clock = clock or SystemClock()

@@ -25,6 +25,7 @@ from bot.config_sections import (
 from bot.i18n import LANGUAGES
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
+HTTP_CLIENTS = ("aiohttp", "httpx")
 
 
 def validate(config: Config, where: str) -> None:
@@ -68,6 +69,11 @@ def validate(config: Config, where: str) -> None:
         raise ConfigError(
             f"{where}: telegram.poll_timeout = {config.telegram.poll_timeout} is not valid; "
             "expected 0 to 60 seconds"
+        )
+    if config.telegram.http not in HTTP_CLIENTS:
+        raise ConfigError(
+            f"{where}: telegram.http = {config.telegram.http!r} is not valid; "
+            f"expected one of: {', '.join(HTTP_CLIENTS)}"
         )
     url = config.database.url
     if not url.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://")):

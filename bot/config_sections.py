@@ -19,6 +19,9 @@ class TelegramConfig:
     api_file_url: str = "https://api.telegram.org/file/bot"
     # Long-polling timeout for getUpdates, in seconds.
     poll_timeout: int = 30
+    # The HTTP client for the Bot API: "aiohttp" (bot/transport.py, lean) or "httpx" (PTB's own,
+    # which also does proxies and HTTP/2).
+    http: str = "aiohttp"
 
 
 @dataclass(frozen=True)

@@ -74,6 +74,10 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
             "[telegram]\npoll_timeout = 'soon'",
             "telegram.poll_timeout = 'soon' is not valid; expected a whole number",
         ),
+        (
+            "[telegram]\nhttp = 'requests'",
+            "telegram.http = 'requests' is not valid; expected one of: aiohttp, httpx",
+        ),
         ("[database]\nurl = 'mysql://x'", "database.url = 'mysql://x' is not supported"),
         ("[areas]\nfile = 'nowhere.geojson'", "areas.file = 'nowhere.geojson': file not found"),
         ("[bot\n", "not valid TOML"),
