@@ -23,12 +23,11 @@ from models.help_requests.lifecycle import (
     claim_request,
     close_request,
     get_request,
-    has_room,
-    load_of,
     reopen,
     require_status,
 )
 from models.help_requests.tables import ACTIVE, Event, HelpRequest, Notice, Outcome, Status
+from models.help_requests.workload import has_room, load_of
 from models.people import Person, Role, Roles
 from models.volunteers import matching_volunteers
 
