@@ -1,19 +1,18 @@
-"""Help requests (burenhulp): tables, life cycle and follow-ups."""
+"""Help requests (burenhulp): tables, posting, life cycle, dispatch and follow-ups."""
 
 from models.help_requests import dispatch
 from models.help_requests.feedback import add_feedback_comment, give_feedback
 from models.help_requests.followups import FollowupTimes, run_due
 from models.help_requests.lifecycle import (
     cancel_request,
-    check_limits,
     claim_request,
     complete_request,
     confirm_still_needed,
-    create_request,
     get_request,
     postpone_checkin,
     withdraw_help,
 )
+from models.help_requests.posting import check_limits, create_request
 from models.help_requests.queries import cards_of, open_requests, requests_of
 from models.help_requests.tables import (
     ACTIVE,

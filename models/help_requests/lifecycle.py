@@ -3,135 +3,39 @@
 open -> claimed -> done; open | claimed -> cancelled (by the requester); claimed -> open (the
 helper withdraws); open -> expired (by the scheduler, see followups.py). Authority is checked
 here, against the stored request: button data only names a request, it proves nothing.
+
+Posting a request is in posting.py; how much a volunteer has on their plate in workload.py.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, tzinfo
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.areas import Buurt, Wijk
-from models.audit import record
 from models.errors import NotAllowed, NotFound
 from models.help_requests.tables import (
     ACTIVE,
     CODE_WORDS,
     AlreadyClaimed,
-    Draft,
     Event,
     HelpRequest,
-    Limits,
     Notice,
     NotOpen,
     Outcome,
     OwnRequest,
     Status,
-    TooFast,
-    TooManyOpen,
     TooManyTasks,
 )
-from models.help_requests.timing import window
+from models.help_requests.workload import has_room
 from models.people import Person
-from models.volunteers import Volunteer, matching_volunteers
+from models.volunteers import matching_volunteers
 
 # A check-in ("did it work out?") comes this long after the agreed time has passed.
 CHECKIN_AFTER = timedelta(hours=1)
 MEET_TIME = timedelta(hours=2)
-
-
-async def check_limits(
-    session: AsyncSession, person: Person, limits: Limits, now: datetime
-) -> None:
-    """Refuse a new request when the person has too many open, or posted too many today."""
-    mine = or_(HelpRequest.requester_id == person.id, HelpRequest.filed_by_id == person.id)
-    open_count = await session.scalar(
-        select(func.count()).where(mine, HelpRequest.status.in_(ACTIVE))
-    )
-    if (open_count or 0) >= limits.max_open:
-        raise TooManyOpen(limits.max_open)
-    today = await session.scalar(
-        select(func.count()).where(mine, HelpRequest.created_at > now - timedelta(days=1))
-    )
-    if (today or 0) >= limits.max_per_day:
-        raise TooFast(limits.max_per_day)
-
-
-async def create_request(
-    session: AsyncSession,
-    *,
-    person: Person,
-    draft: Draft,
-    now: datetime,
-    tz: tzinfo,
-    limits: Limits,
-    still_needed_after: timedelta | None = None,
-    on_behalf: bool = False,
-) -> Outcome:
-    """Store a new open request; its cards go out and matching volunteers are told.
-
-    With still_needed_after, the requester is asked after that long whether help is still
-    needed, if the request is open then.
-    """
-    await check_limits(session, person, limits, now)
-    wijk = await session.get(Wijk, draft.wijk_id)
-    if wijk is None:
-        raise NotFound("wijk")
-    buurt = await session.get(Buurt, draft.buurt_id) if draft.buurt_id else None
-    start, end = window(draft.when_kind, now=now, tz=tz, day=draft.when_date, part=draft.day_part)
-    request = HelpRequest(
-        requester_id=None if on_behalf else person.id,
-        filed_by_id=person.id if on_behalf else None,
-        behalf_name=draft.behalf_name if on_behalf else None,
-        behalf_phone=draft.behalf_phone if on_behalf else None,
-        behalf_consent_at=now if on_behalf else None,
-        category=draft.category,
-        description=draft.description,
-        when_kind=draft.when_kind.value,
-        when_date=draft.when_date,
-        day_part=draft.day_part.value if draft.day_part else None,
-        window_start_at=start,
-        window_end_at=end,
-        wijk_id=wijk.id,
-        buurt_id=buurt.id if buurt is not None and buurt.wijk_id == wijk.id else None,
-        contact=draft.contact.value,
-        contact_phone=draft.contact_phone,
-        status=Status.OPEN,
-        still_needed_due_at=now + still_needed_after if still_needed_after else None,
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(request)
-    await session.flush()
-    if on_behalf:
-        await record(
-            session, "request.on_behalf", actor_id=person.id, wijk_id=wijk.id,
-            target=f"request:{request.id}", at=now,
-        )  # fmt: skip
-    outcome = Outcome(request, post_cards=True)
-    outcome.notices += await _tell_volunteers(session, request, now)
-    return outcome
-
-
-async def _tell_volunteers(
-    session: AsyncSession, request: HelpRequest, now: datetime
-) -> list[Notice]:
-    """Tell matching volunteers about an open request, once per opening."""
-    people = await matching_volunteers(
-        session, category=request.category, wijk_id=request.wijk_id, now=now
-    )
-    return [
-        Notice(
-            p.id,
-            Event.POSTED,
-            request.id,
-            quiet=True,
-        )
-        for p in people
-        if p.id not in (request.requester_id, request.filed_by_id, request.helper_id)
-    ]
 
 
 async def get_request(session: AsyncSession, request_id: int) -> HelpRequest:
@@ -140,24 +44,6 @@ async def get_request(session: AsyncSession, request_id: int) -> HelpRequest:
     if request is None:
         raise NotFound("request")
     return request
-
-
-async def load_of(session: AsyncSession, person_id: int) -> int:
-    """Count the requests a person has accepted and not finished."""
-    count = await session.scalar(
-        select(func.count()).where(
-            HelpRequest.helper_id == person_id, HelpRequest.status == Status.CLAIMED
-        )
-    )
-    return count or 0
-
-
-async def has_room(session: AsyncSession, person_id: int) -> bool:
-    """Tell whether a volunteer is below their own maximum of open tasks."""
-    volunteer = await session.get(Volunteer, person_id)
-    if volunteer is None or volunteer.max_tasks is None:
-        return True
-    return await load_of(session, person_id) < volunteer.max_tasks
 
 
 async def claim_request(

@@ -1,43 +1,21 @@
-"""/omroep (/broadcast): an admin sends an announcement to an audience, now or later."""
+"""Writing an announcement: its text or a photo or file, the audience, and the preview."""
 
 from __future__ import annotations
 
 import enum
-import html
-from datetime import datetime, timedelta
 
 from telegram import InlineKeyboardButton, Update
-from telegram.ext import (
-    CallbackQueryHandler,
-    CommandHandler,
-    ConversationHandler,
-    MessageHandler,
-    filters,
-)
 
 from bot import media
-from bot.commands import BROADCAST, CANCEL
 from bot.context import BuurtContext
 from bot.i18n import N_, Html, Translator, escape
 from handlers.activities.render import THEME_KEYS, THEMES
-from handlers.broadcast_run import run_broadcasts
-from handlers.common import (
-    Caller,
-    close_buttons,
-    end_flow,
-    identify,
-    identify_with_roles,
-    per_person_flows,
-    send,
-    shorten,
-)
+from handlers.common import Caller, close_buttons, end_flow, identify_with_roles, send
 from handlers.keyboards import rows, wijk_keyboard
 from handlers.onboarding import send_all
-from handlers.wijk_picker import Messages
 from models import broadcasts
 from models.areas import list_wijken
 from models.broadcasts import Audience
-from models.errors import DomainError
 from models.people import Role
 
 TEXT_MAX = 3500  # leaves room for Telegram's 4096 after the bot's own words
@@ -49,7 +27,6 @@ AUDIENCE_KEYS = {
     Audience.GROUPS: N_("omroep.audience_groups"),
     Audience.THEME: N_("omroep.audience_theme"),
 }
-MEDIA_MARK = {"photo": "🖼", "document": "📎"}
 DRAFT = "omroep"
 TARGET_PATTERN = r"^om:(?:wijk:(\d{1,9})|theme:(" + "|".join(THEMES) + "))$"
 AUDIENCE_PATTERN = "^om:aud:(" + "|".join(a.value for a in Audience) + ")$"
@@ -61,46 +38,20 @@ class State(enum.IntEnum):
     PREVIEW = 3
 
 
-async def _admin(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
+async def identify_admin(update: Update, context: BuurtContext) -> tuple[Caller, bool]:
     """Identify the caller and check, on the server, that they are an admin."""
     caller, roles = await identify_with_roles(update, context)
     return caller, roles.has(Role.ADMIN)
 
 
-def _stop(t: Translator) -> InlineKeyboardButton:
+def stop_button(t: Translator) -> InlineKeyboardButton:
+    """Offer to stop without sending."""
     return InlineKeyboardButton(t("ask.stop"), callback_data="om:stop")
-
-
-async def open_broadcast(update: Update, context: BuurtContext) -> State | int:
-    """Show what is planned, and ask for the announcement's text."""
-    caller, admin = await _admin(update, context)
-    t = caller.t
-    if not admin:
-        await send_all(update, context, [(t("error.not_allowed_admin"), None)])
-        return ConversationHandler.END
-    async with context.session() as session:
-        planned = await broadcasts.scheduled(session)
-    messages: Messages = []
-    tz = context.config.bot.tz
-    for item in planned:
-        when = item.send_at.astimezone(tz).strftime("%d-%m %H:%M")
-        button = InlineKeyboardButton(
-            t("omroep.cancel_button"), callback_data=f"bc:cancel:{item.id}"
-        )
-        # The stored text is HTML: cut the words, not the markup.
-        preview = escape(shorten(html.unescape(item.text), 200))
-        if item.media_kind:
-            preview = Html(f"{MEDIA_MARK.get(item.media_kind, '')} {preview}".strip())
-        text = t("omroep.planned", number=item.id, when=when, text=preview)
-        messages.append((text, rows([button])))
-    messages.append((t("omroep.ask_text", max=TEXT_MAX), rows([_stop(t)])))
-    await send_all(update, context, messages)
-    return State.TEXT
 
 
 async def receive_text(update: Update, context: BuurtContext) -> State:
     """Store the text (escaped: it is shown as typed) and ask for the audience."""
-    caller, _ = await _admin(update, context)
+    caller, _ = await identify_admin(update, context)
     message = update.effective_message
     assert message is not None
     assert context.user_data is not None
@@ -119,7 +70,7 @@ async def receive_media(update: Update, context: BuurtContext) -> State:
     Telegram shows at most 1024 characters under a photo or file. A longer caption is refused
     with the count, so the sender decides what to cut rather than the bot.
     """
-    caller, _ = await _admin(update, context)
+    caller, _ = await identify_admin(update, context)
     message = update.effective_message
     assert message is not None
     assert context.user_data is not None
@@ -150,7 +101,7 @@ async def _ask_audience(update: Update, context: BuurtContext, caller: Caller) -
         for a, key in AUDIENCE_KEYS.items()
     ]
     await send_all(
-        update, context, [(t("omroep.ask_audience"), rows([*buttons, _stop(t)], per_row=1))]
+        update, context, [(t("omroep.ask_audience"), rows([*buttons, stop_button(t)], per_row=1))]
     )
     return State.AUDIENCE
 
@@ -161,7 +112,7 @@ async def choose_audience(update: Update, context: BuurtContext) -> State:
     assert query is not None
     assert context.match is not None
     assert context.user_data is not None
-    caller, _ = await _admin(update, context)
+    caller, _ = await identify_admin(update, context)
     await query.answer()
     await close_buttons(update)
     audience = Audience(context.match.group(1))
@@ -189,7 +140,7 @@ async def choose_target(update: Update, context: BuurtContext) -> State:
     assert query is not None
     assert context.match is not None
     assert context.user_data is not None
-    caller, _ = await _admin(update, context)
+    caller, _ = await identify_admin(update, context)
     await query.answer()
     await close_buttons(update)
     wijk_id, theme = context.match.group(1), context.match.group(2)
@@ -211,7 +162,7 @@ async def _preview(update: Update, context: BuurtContext, caller: Caller) -> Sta
         InlineKeyboardButton(t("omroep.send_now"), callback_data="om:send:now"),
         InlineKeyboardButton(t("omroep.send_hour"), callback_data="om:send:hour"),
         InlineKeyboardButton(t("omroep.send_morning"), callback_data="om:send:morning"),
-        _stop(t),
+        stop_button(t),
     ]
     intro = t("omroep.preview", count=len(people))
     if draft.get("media"):
@@ -228,111 +179,6 @@ async def _preview(update: Update, context: BuurtContext, caller: Caller) -> Sta
     return State.PREVIEW
 
 
-def _send_at(choice: str, now: datetime, context: BuurtContext) -> datetime:
-    """Turn "now", "in an hour" or "tomorrow 09:00" into a moment."""
-    if choice == "hour":
-        return now + timedelta(hours=1)
-    if choice == "morning":
-        local = now.astimezone(context.config.bot.tz) + timedelta(days=1)
-        return local.replace(hour=9, minute=0, second=0, microsecond=0)
-    return now
-
-
-async def confirm(update: Update, context: BuurtContext) -> int:
-    """Schedule the announcement (admins only, checked again) and say when it goes out."""
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    assert context.user_data is not None
-    caller, admin = await _admin(update, context)
-    draft = context.user_data.pop(DRAFT, None)
-    t = caller.t
-    if not admin or not draft or "audience" not in draft:
-        await query.answer(t("button.stale"))
-        return ConversationHandler.END
-    now = context.now()
-    when = _send_at(context.match.group(1), now, context)
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-        item = await broadcasts.schedule(
-            session,
-            sender=caller.person,
-            text=draft["text"],
-            audience=Audience(draft["audience"]),
-            wijk_id=draft.get("wijk_id"),
-            theme=draft.get("theme"),
-            send_at=when,
-            report_chat_id=caller.person.telegram_id,
-            now=now,
-            media_kind=draft.get("media"),
-            file_id=draft.get("file_id"),
-        )
-        number = item.id
-    await query.answer()
-    await close_buttons(update)
-    if when <= now:
-        text = t("omroep.sending", number=number)
-    else:
-        local = when.astimezone(context.config.bot.tz).strftime("%d-%m %H:%M")
-        text = t("omroep.scheduled", number=number, when=local)
-    await send_all(update, context, [(text, None)])
-    if when <= now and context.job_queue is not None:
-        # Start now rather than at the next tick; after the reply, so the sender reads it first.
-        context.job_queue.run_once(run_broadcasts, 0)
-    return ConversationHandler.END
-
-
-async def cancel_planned(update: Update, context: BuurtContext) -> None:
-    """Cancel a planned announcement (sender or admin; checked on the server)."""
-    query = update.callback_query
-    assert query is not None
-    assert context.match is not None
-    caller, admin = await _admin(update, context)
-    t = caller.t
-    try:
-        async with context.session() as session:
-            caller = await identify(session, update, context)
-            await broadcasts.cancel(
-                session, broadcast_id=int(context.match.group(1)), person=caller.person, admin=admin
-            )
-    except DomainError:
-        await query.answer(t("omroep.cannot_cancel"), show_alert=True)
-        return
-    await query.answer()
-    await close_buttons(update, t("omroep.cancelled"))
-
-
 async def stop(update: Update, context: BuurtContext) -> int:
     """Stop without sending anything."""
     return await end_flow(update, context, N_("omroep.stopped"), DRAFT)
-
-
-def conversation() -> ConversationHandler:
-    """Build the /omroep conversation (persistent)."""
-    private = filters.ChatType.PRIVATE
-    text = private & filters.TEXT & ~filters.COMMAND
-    with per_person_flows():
-        return ConversationHandler(
-            entry_points=[CommandHandler(BROADCAST.names, open_broadcast, filters=private)],
-            states={
-                State.TEXT: [
-                    MessageHandler(text, receive_text),
-                    MessageHandler(private & (filters.PHOTO | filters.Document.ALL), receive_media),
-                ],
-                State.AUDIENCE: [
-                    CallbackQueryHandler(choose_audience, pattern=AUDIENCE_PATTERN),
-                    CallbackQueryHandler(choose_target, pattern=TARGET_PATTERN),
-                ],
-                State.PREVIEW: [
-                    CallbackQueryHandler(confirm, pattern=r"^om:send:(now|hour|morning)$")
-                ],
-            },
-            fallbacks=[
-                CallbackQueryHandler(stop, pattern=r"^om:stop$"),
-                CommandHandler(CANCEL.names, stop),
-            ],
-            name="omroep",
-            persistent=True,
-            conversation_timeout=timedelta(hours=1),
-            allow_reentry=True,
-        )
