@@ -204,6 +204,19 @@ async def plain_requests(
     )
 
 
+async def plain_waits(
+    session: AsyncSession, wijk_id: int, start: datetime, end: datetime
+) -> list[float]:
+    """Return the seconds each accepted request of a wijk made in [start, end) waited."""
+    times = text(
+        "SELECT created_at, claimed_at FROM help_request WHERE wijk_id = :w"
+        " AND created_at >= :s AND created_at < :e AND claimed_at IS NOT NULL"
+    )
+    times = times.bindparams(*_TIMES).columns(created_at=UTCDateTime(), claimed_at=UTCDateTime())
+    rows = await session.execute(times, {"w": wijk_id, "s": start, "e": end})
+    return [(b - a).total_seconds() for a, b in rows.all()]
+
+
 @dataclass
 class PlainWijk:
     activities: int

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import UTC, datetime
+import statistics
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -14,7 +15,8 @@ from bot.config import RequestsConfig
 from bot.i18n import translator
 from handlers.stats.render import render
 from models.areas import Wijk
-from models.people import Role, Roles
+from models.help_requests import HelpRequest
+from models.people import Person, Role, Roles
 from models.stats import (
     NO_WIJK,
     Period,
@@ -26,7 +28,14 @@ from models.stats import (
     visible_wijken,
 )
 from models.stats_csv import ALL, CSV_COLUMNS, to_csv
-from tests.stats_seed import CATEGORIES, SECRET, plain_requests, plain_wijk, seed_month
+from tests.stats_seed import (
+    CATEGORIES,
+    SECRET,
+    plain_requests,
+    plain_waits,
+    plain_wijk,
+    seed_month,
+)
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
@@ -88,8 +97,9 @@ async def test_figures_equal_plain_counts(
         stats = await compute(session, when)
         by_id = {w.wijk_id: w for w in stats.wijken}
         assert [w.name for w in stats.wijken] == ["Aa & <Oost>", "Bilt", "Centrum", ""]
-        seen_requests = 0
+        seen_requests, every_wait = 0, []
         for wijk_id in wijk_ids:
+            wijk_counts = [0, 0, 0]
             for category in CATEGORIES:
                 plain = await plain_requests(session, wijk_id, category, when.start, when.end)
                 got = by_id[wijk_id].categories.get(category)
@@ -98,6 +108,9 @@ async def test_figures_equal_plain_counts(
                     continue
                 assert got is not None
                 seen_requests += got.requests
+                wijk_counts[0] += plain.requests
+                wijk_counts[1] += plain.accepted
+                wijk_counts[2] += plain.feedback_sum
                 assert (got.requests, got.accepted, got.done) == (
                     plain.requests,
                     plain.accepted,
@@ -109,7 +122,15 @@ async def test_figures_equal_plain_counts(
                     plain.feedback_sum,
                 )
                 assert got.median_minutes == pytest.approx(plain.median_minutes)
+            # A wijk's median is over all its requests, not a sum or mean of its categories'.
+            total = by_id[wijk_id].requests
+            assert [total.requests, total.accepted, total.feedback_score_sum] == wijk_counts
+            waits = await plain_waits(session, wijk_id, when.start, when.end)
+            every_wait += waits
+            assert total.median_minutes == pytest.approx(statistics.median(waits) / 60)
         assert seen_requests > 20  # the seed reaches into every period tested
+        assert stats.requests.requests == seen_requests
+        assert stats.requests.median_minutes == pytest.approx(statistics.median(every_wait) / 60)
         for wijk_id in [*wijk_ids, None]:
             plain_w = await plain_wijk(session, wijk_id, when.start, when.end)
             got_w = by_id[wijk_id or NO_WIJK]
@@ -125,6 +146,82 @@ async def test_figures_equal_plain_counts(
             )
         assert sum(w.announcements for w in stats.wijken) > 0
         assert sum(w.activities for w in stats.wijken) > 0
+
+
+async def test_medians_of_even_odd_one_and_no_waits_per_category_wijk_and_all(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    minute = timedelta(minutes=1)
+    async with sessionmaker.begin() as session:
+        a, b, c = await _wijken(session)
+        person = Person(telegram_id=7_100_000, display_name="P", started_at=NOW)
+        session.add(person)
+        await session.flush()
+        for i, (wijk_id, category, waited) in enumerate(
+            [
+                # Even: the mean of the middle two. Times to the microsecond, as stored.
+                (a, "vervoer", 10 * minute),
+                (a, "vervoer", 20 * minute + timedelta(seconds=0.5)),
+                (a, "vervoer", 30 * minute + timedelta(seconds=0.25)),
+                (a, "vervoer", 40 * minute),
+                (a, "klusje", 5 * minute),  # one
+                (a, "klusje", None),  # not accepted: counted, but no wait
+                (b, "boodschappen", -3 * minute),  # a clock that was off: waited 0
+                (b, "boodschappen", 60 * minute),
+                (b, "gezelschap", 90 * minute),
+                (c, "vervoer", None),  # no request accepted in the wijk
+            ]
+        ):
+            created = NOW - timedelta(days=2, hours=i, microseconds=123_456)
+            session.add(_request(person.id, wijk_id, category, created, waited))
+        # Made before the period: in no figure.
+        session.add(_request(person.id, a, "vervoer", NOW - timedelta(days=40), minute))
+    when = span(Period.LAST_30_DAYS, now=NOW, tz=AMS)
+    async with sessionmaker() as session:
+        every = await compute(session, when)
+        some = await compute(session, when, wijk_ids=[a, c])
+        none_accepted = await compute(session, when, wijk_ids=[c])
+
+    def seconds(figures: RequestFigures) -> float | None:
+        return figures.median_seconds
+
+    # SQLite reads times to the millisecond.
+    near = {"abs": 0.001}
+    by_id = {w.wijk_id: w for w in every.wijken}
+    assert seconds(by_id[a].categories["vervoer"]) == pytest.approx(1500.375, **near)
+    assert seconds(by_id[a].categories["klusje"]) == pytest.approx(300, **near)
+    assert seconds(by_id[a].requests) == pytest.approx(1200.5, **near)  # five: the third
+    assert seconds(by_id[b].categories["boodschappen"]) == pytest.approx(1800, **near)
+    assert seconds(by_id[b].requests) == pytest.approx(3600, **near)
+    assert seconds(by_id[c].categories["vervoer"]) is None
+    assert seconds(by_id[c].requests) is None
+    # Eight waits over the wijken: the mean of the fourth and the fifth.
+    assert seconds(every.requests) == pytest.approx(1500.375, **near)
+    assert (every.requests.requests, every.requests.accepted) == (10, 8)
+    assert (by_id[a].requests.requests, by_id[a].requests.accepted) == (6, 5)
+    assert by_id[a].categories["klusje"].accepted == 1
+    assert seconds(some.requests) == pytest.approx(1200.5, **near)
+    assert (some.requests.requests, some.requests.accepted) == (7, 5)
+    assert seconds(none_accepted.requests) is None
+    assert (none_accepted.requests.requests, none_accepted.requests.accepted) == (1, 0)
+
+
+def _request(
+    person_id: int, wijk_id: int, category: str, created: datetime, waited: timedelta | None
+) -> HelpRequest:
+    return HelpRequest(
+        requester_id=person_id,
+        category=category,
+        description="x",
+        when_kind="asap",
+        window_start_at=created,
+        window_end_at=created + timedelta(days=60),
+        wijk_id=wijk_id,
+        status="claimed" if waited is not None else "open",
+        claimed_at=None if waited is None else created + waited,
+        created_at=created,
+        updated_at=created,
+    )
 
 
 async def test_one_wijk_only_and_the_csv(sessionmaker: async_sessionmaker[AsyncSession]) -> None:
@@ -169,9 +266,10 @@ def test_the_message_in_english_with_nothing_and_with_figures() -> None:
     assert "<b>North &lt;1&gt;</b>\nNo requests." in text
 
     figures = RequestFigures(requests=4, accepted=3, done=2, expired=1, feedback=2)
-    figures.feedback_score_sum = 5
-    figures.accept_seconds = [60 * 30, 60 * 60 * 5, 60 * 60 * 72]
-    wijk = WijkFigures(1, "N", "North", categories={"vervoer": figures}, activities=1)
+    figures.feedback_score_sum, figures.median_seconds = 5, 60 * 60 * 5
+    wijk = WijkFigures(
+        1, "N", "North", categories={"vervoer": figures}, requests=figures, activities=1
+    )
     wijk.rsvp_yes, wijk.announcements = 3, 9
     text = render(translator("en"), Stats(when, [wijk]), AMS, RequestsConfig())
     assert "Requests: 4 · accepted 75% · done 50% · expired 1" in text
