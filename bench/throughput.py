@@ -69,6 +69,7 @@ class Run:
     updates: int
     wall: float
     latencies: list[float]
+    calls: int  # Bot API calls the bot made during the load, getUpdates left out
 
     @property
     def rate(self) -> float:
@@ -217,13 +218,19 @@ async def measure(name: str, build: BotFactory, load: Any) -> Run:
         app, prepare = await build(fake)
         async with running(app):
             await prepare([])
+            before = await thread.run(_calls(fake))
             updates, wall, mark = await thread.run(load(fake))
+            calls = await thread.run(_calls(fake)) - before
             latencies = await thread.run(_latencies(fake, mark))
-    return Run(name, updates, wall, latencies)
+    return Run(name, updates, wall, latencies, calls)
 
 
 async def _latencies(fake: FakeTelegram, mark: int) -> list[float]:
     return fake._watch.latencies(mark)  # type: ignore[attr-defined]
+
+
+async def _calls(fake: FakeTelegram) -> int:
+    return sum(1 for request in fake.requests if request.method != "getUpdates")
 
 
 def report(run: Run) -> None:
@@ -232,7 +239,7 @@ def report(run: Run) -> None:
     p50, p95, p99 = (percentile(ms, share) for share in (0.5, 0.95, 0.99))
     print(
         f"{run.name:16} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
-        f"{p50:7.1f} {p95:7.1f} {p99:7.1f}"
+        f"{p50:7.1f} {p95:7.1f} {p99:7.1f} {run.calls / run.updates:7.2f}"
     )
 
 
@@ -261,7 +268,7 @@ async def main(args: argparse.Namespace) -> None:
 
         where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
         print(f"{args.people} residents at once, realistic mix, limiter off, {where}")
-        columns = ("updates", "wall s", "upd/s", "p50 ms", "p95 ms", "p99 ms")
+        columns = ("updates", "wall s", "upd/s", "p50 ms", "p95 ms", "p99 ms", "calls/u")
         print(f"{'':16} " + " ".join(f"{c:>7}" for c in columns))
         rounds = []
         try:
@@ -286,6 +293,10 @@ async def main(args: argparse.Namespace) -> None:
             f"ratio buurtbot/echo (bare PTB, httpx), updates/s (median of {n}): {bare_ratio:.2f}x"
         )
         print(f"ratio buurtbot/echo/aiohttp (same transport) (median of {n}): {same_ratio:.2f}x")
+        # Buurtbot answers most updates with several calls (answer the button, edit it, send the
+        # next step), the echo bot with one: the same ratio per Bot API call made.
+        per_call = statistics.median((o.calls / o.wall) / (b.calls / b.wall) for o, b, _ in rounds)
+        print(f"ratio buurtbot/echo (bare PTB), Bot API calls/s (median of {n}): {per_call:.2f}x")
 
 
 async def mix_in_linked_group(fake: FakeTelegram, people: int) -> tuple[int, float, int]:
