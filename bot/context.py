@@ -24,8 +24,8 @@ class Services:
     clock: Clock
     dispatcher: Dispatcher
     guard: Guard
-    # Telegram ids seen to have agreed to this run's privacy notice (handlers/privacy/gate.py).
-    consented: set[int] = field(default_factory=set)
+    # Telegram ids that passed the consent check once this run (handlers/privacy/gate.py).
+    consent_passed: set[int] = field(default_factory=set)
 
 
 class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -21,7 +21,6 @@ from handlers.onboarding import send_all, step_messages
 from models.people import (
     OnboardingStep,
     get_person,
-    has_current_consent,
     needs_consent_again,
     notice_version,
 )
@@ -30,8 +29,8 @@ OPEN_COMMANDS = frozenset(
     name for command in (START, PRIVACY, MYDATA, FORGET, CANCEL) for name in command.names
 )
 OPEN_BUTTONS = re.compile(r"^(ob|priv):")
-# How many people's consent is kept in memory before the list starts afresh (a few MB at most).
-CONSENTED_KEPT = 100_000
+# How many people who passed are kept in memory before the list starts afresh (a few MB at most).
+PASSED_KEPT = 100_000
 
 
 def _is_open(update: Update) -> bool:
@@ -57,19 +56,18 @@ async def require_current_consent(update: Update, context: BuurtContext) -> None
         return
     user = update.effective_user
     assert user is not None
-    # Who agreed to this run's notice stays agreed until they are erased (and then there is
-    # nobody left to ask): they pass without a read. The notice only changes at a restart.
-    consented = context.services.consented
-    if user.id in consented:
+    # Only someone who agreed to an older notice is stopped here, and nobody becomes that while
+    # the bot runs: agreeing records this run's notice, and only who lacks it can refuse. So
+    # whoever passed once passes again without a read. The notice changes only at a restart.
+    passed = context.services.consent_passed
+    if user.id in passed:
         return
     async with context.session() as session:
         person = await get_person(session, user.id)
-        version = notice_version(session)
-        if person is not None and has_current_consent(person, version):
-            if len(consented) >= CONSENTED_KEPT:
-                consented.clear()
-            consented.add(user.id)
-        if person is None or not needs_consent_again(person, version):
+        if person is None or not needs_consent_again(person, notice_version(session)):
+            if len(passed) >= PASSED_KEPT:
+                passed.clear()
+            passed.add(user.id)
             return
         language = pick_language(
             person.language, user.language_code, context.config.bot.default_language
