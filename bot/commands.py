@@ -96,20 +96,27 @@ async def register_menus(application: Application, default_language: str) -> Non
     """Register the menus per language and scope, and the default for other languages.
 
     The six calls go out together: one round trip to Telegram at start-up instead of six in a
-    row. Each sets a different (scope, language) menu, so their order does not matter.
+    row. Each sets a different (scope, language) menu, so their order does not matter. A
+    failure comes out as itself (e.g. NetworkError, which ``run`` explains), not in an
+    exception group as from a TaskGroup; the calls still under way are then cancelled.
     """
     bot = application.bot
-    async with asyncio.TaskGroup() as calls:
-        for in_group, scope in (
-            (False, BotCommandScopeAllPrivateChats()),
-            (True, BotCommandScopeAllGroupChats()),
-        ):
-            for language in LANGUAGES:
-                calls.create_task(
-                    bot.set_my_commands(
-                        menu(language, in_group=in_group), scope=scope, language_code=language
-                    )
+    calls: list[asyncio.Future[bool]] = []
+    for in_group, scope in (
+        (False, BotCommandScopeAllPrivateChats()),
+        (True, BotCommandScopeAllGroupChats()),
+    ):
+        for language in LANGUAGES:
+            commands = menu(language, in_group=in_group)
+            calls.append(
+                asyncio.ensure_future(
+                    bot.set_my_commands(commands, scope=scope, language_code=language)
                 )
-            calls.create_task(
-                bot.set_my_commands(menu(default_language, in_group=in_group), scope=scope)
             )
+        commands = menu(default_language, in_group=in_group)
+        calls.append(asyncio.ensure_future(bot.set_my_commands(commands, scope=scope)))
+    try:
+        await asyncio.gather(*calls)
+    finally:
+        for call in calls:
+            call.cancel()
