@@ -13,6 +13,7 @@ from pathlib import Path
 
 from bot import cli_infopoints
 from bot.config import Config, ConfigError, check_webhook_ready, load_config, resolve_path
+from bot.redact import SecretFilter
 
 _LOGGER = logging.getLogger("buurtbot")
 
@@ -43,8 +44,6 @@ def setup_logging(config: Config | None, level: int = logging.INFO) -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     if config is not None:
-        from bot.webhook import SecretFilter
-
         handler.addFilter(TokenFilter(config.telegram.token))
         handler.addFilter(SecretFilter(config.webhook.secret_token))
     logging.basicConfig(level=level, handlers=[handler], force=True)
