@@ -3,12 +3,14 @@
 A script, not a test: it starts the fake Telegram in this process and ``python -m bot run`` as a
 child against it (SQLite in a temp dir, or --database-url), then prints:
 
-1. the time from starting the process to its first getUpdates (imports, migrations, areas,
-   menus included; target under 2 s), measured twice (a fresh database, then a migrated one);
+1. the time from starting the process until its first getUpdates reaches the fake (imports,
+   migrations, areas, menus included; target under 2 s), for a fresh database and then for the
+   migrated one, --starts (5) times each (a new SQLite file each time; with --database-url only
+   the first start finds an empty database), and the medians;
 2. the process's resident memory (RSS) before and after --updates (10,000) updates, and its
-   peak (target under 150 MB after 10,000).
+   peak (target under 150 MB after 10,000); --updates 0 skips this part.
 
-    .venv/bin/python bench/footprint.py [--updates 10000] [--people 100]
+    .venv/bin/python bench/footprint.py [--starts 5] [--updates 10000] [--people 100]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -38,42 +41,56 @@ def memory_mb(pid: int) -> tuple[float, float]:
 
 
 async def first_poll(fake: FakeTelegram, config: Path) -> tuple[Instance, float]:
-    """Start the bot; return it and the seconds until its first getUpdates reached the fake."""
-    before = sum(1 for r in fake.requests if r.method == "getUpdates")
+    """Start the bot; return it and the seconds until its first getUpdates reached the fake.
+
+    The fake records a getUpdates only when it answers, a long poll (poll_timeout) later, so this
+    waits for the poll to be open instead; first for the previous instance's poll to end.
+    """
+    await fake.wait_for(lambda: not fake.is_polling, 30)
     start = time.monotonic()
     instance = await Instance("bot", config).start()
     try:
-        await fake.wait_for(
-            lambda: sum(1 for r in fake.requests if r.method == "getUpdates") > before, 30
-        )
+        await fake.wait_for(lambda: fake.is_polling, 30)
     except AssertionError:
         raise SystemExit(f"the bot did not start polling:\n{instance.log[-3000:]}") from None
     return instance, time.monotonic() - start
 
 
 async def main(args: argparse.Namespace) -> None:
-    """Measure start-up twice, then memory under load."""
+    """Measure start-up on new and on migrated databases, then memory under load."""
     with tempfile.TemporaryDirectory(prefix="buurtbot-footprint-") as tmp:
         folder = Path(tmp)
         wijken, buurten = write_area_files(folder)
-        url = args.database_url or f"sqlite+aiosqlite:///{folder}/bot.db"
         async with FakeTelegram(flood_control=False) as fake:
-            config = write_config(folder / "config.toml", fake, url)
-            with config.open("a", encoding="utf-8") as f:
-                f.write(
-                    f'\n[areas]\nfile = "{wijken}"\nbuurten_file = "{buurten}"\n'
-                    "[bot]\nrate_limiter = false\n"
-                    "[limits]\nupdates_burst = 10000\n"
-                )
-            instance, cold = await first_poll(fake, config)
-            instance.terminate()
-            await instance.wait()
-            instance, warm = await first_poll(fake, config)
+            new: list[float] = []
+            migrated: list[float] = []
+            for i in range(args.starts):
+                url = args.database_url or f"sqlite+aiosqlite:///{folder}/bot{i}.db"
+                config = write_config(folder / "config.toml", fake, url)
+                with config.open("a", encoding="utf-8") as f:
+                    f.write(
+                        f'\n[areas]\nfile = "{wijken}"\nbuurten_file = "{buurten}"\n'
+                        "[bot]\nrate_limiter = false\n"
+                        "[limits]\nupdates_burst = 10000\n"
+                    )
+                if i == 0 or not args.database_url:
+                    instance, seconds = await first_poll(fake, config)
+                    new.append(seconds)
+                    instance.terminate()
+                    await instance.wait()
+                instance, seconds = await first_poll(fake, config)
+                migrated.append(seconds)
+                if i < args.starts - 1:
+                    instance.terminate()
+                    await instance.wait()
+            print(f"start to first getUpdates, new database: {_seconds(new)}")
+            print(f"start to first getUpdates, migrated:     {_seconds(migrated)}")
             assert instance.process is not None
             pid = instance.process.pid
-            print(
-                f"start to first getUpdates: {cold:.2f} s (new database), {warm:.2f} s (migrated)"
-            )
+            if args.updates <= 0:
+                instance.terminate()
+                await instance.wait()
+                return
             rss, _ = memory_mb(pid)
             print(f"memory after start: {rss:.0f} MB")
             users = [fake.add_user(f"Buur{i}", language_code="nl") for i in range(args.people)]
@@ -98,8 +115,15 @@ async def main(args: argparse.Namespace) -> None:
             print(f"stopped with SIGTERM: exit code {code}")
 
 
+def _seconds(figures: list[float]) -> str:
+    """Describe start-up times: each one, and their median."""
+    each = ", ".join(f"{f:.2f}" for f in figures)
+    return f"median {statistics.median(figures):.2f} s ({each})"
+
+
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
+    parser.add_argument("--starts", type=int, default=5)
     parser.add_argument("--updates", type=int, default=10_000)
     parser.add_argument("--people", type=int, default=100)
     parser.add_argument("--database-url", default=None)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
@@ -136,6 +137,22 @@ async def _post_init(application: Application) -> None:
     """Load configured areas, make the configured admins admins, and register the menus."""
     services: Services = application.bot_data["services"]
     config = services.config
+    # The menus go to Telegram while the areas and admins go to the database: neither needs
+    # the other, so start-up waits for the slower one only.
+    menus = asyncio.ensure_future(register_menus(application, config.bot.default_language))
+    try:
+        await _load_areas_and_admins(services)
+        await menus
+    finally:
+        menus.cancel()  # a no-op unless the database work failed
+    await services.dispatcher.initialize(application.bot)
+    schedule_jobs(application, config)
+    await start_monitoring(application, config)
+
+
+async def _load_areas_and_admins(services: Services) -> None:
+    """Import the configured area files and make the configured admins admins."""
+    config = services.config
     async with services.sessionmaker.begin() as session:
         for name in (config.areas.file, config.areas.buurten_file):
             if name:
@@ -144,10 +161,6 @@ async def _post_init(application: Application) -> None:
         added = await ensure_admins(session, config.bot.admins)
     if added:
         _LOGGER.info("%d admin(s) from bot.admins", added)
-    await register_menus(application, config.bot.default_language)
-    await services.dispatcher.initialize(application.bot)
-    schedule_jobs(application, config)
-    await start_monitoring(application, config)
 
 
 async def _post_stop(application: Application) -> None:

@@ -7,16 +7,16 @@ import asyncio
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from bot.config import Config
-from bot.geocoding import GeocodingError, PdokGeocoder
-from models.areas import locate
-from models.db import create_engine, create_sessionmaker
-from models.infopoint_io import export_rows, import_points, read_rows, write_csv, write_geojson
-from models.infopoints import InfoPoint
+    from bot.config import Config
+
+# The database, models and geocoder are imported in the functions that use them: bot/cli.py
+# imports this module for its parser, and ``buurtbot run`` imports them later, in start-up's
+# pause of the garbage collector (see cli.start_up_frozen).
 
 PAUSE = 0.2  # seconds between two geocoder lookups
 
@@ -40,6 +40,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 
 async def run(config: Config, args: argparse.Namespace, ask: Callable[[str], str] = input) -> int:
     """Carry out one infopoints command."""
+    from sqlalchemy import select
+
+    from models.db import create_engine, create_sessionmaker
+    from models.infopoint_io import export_rows, write_csv, write_geojson
+    from models.infopoints import InfoPoint
+
     engine = create_engine(config.database.url)
     sessionmaker = create_sessionmaker(engine)
     try:
@@ -75,6 +81,8 @@ async def _import(
     config: Config, sessionmaker: async_sessionmaker[AsyncSession], path: Path, dry_run: bool
 ) -> int:
     """Import a file; report each bad row with its line and reason."""
+    from models.infopoint_io import import_points, read_rows
+
     try:
         rows = read_rows(path)
     except (OSError, ValueError) as exc:
@@ -103,6 +111,12 @@ async def _geocode(
     ask: Callable[[str], str],
 ) -> int:
     """Look up coordinates for points that have an address but no coordinates."""
+    from sqlalchemy import select
+
+    from bot.geocoding import GeocodingError, PdokGeocoder
+    from models.areas import locate
+    from models.infopoints import InfoPoint
+
     async with sessionmaker() as session:
         points = list(
             await session.scalars(

@@ -3,7 +3,7 @@
 A filter on our own handlers would miss records that reach other handlers (pytest's, a
 deployment's own), and a level on the httpx logger can be lowered by anyone debugging. So the
 token is taken out where records are made: a log record factory that replaces it in the message
-and in the traceback text.
+and in the traceback text. The webhook secret is blanked out by a filter on our log handler.
 """
 
 from __future__ import annotations
@@ -50,3 +50,26 @@ def redact_in_logs(secret: str) -> None:
     _SECRETS.add(secret)
     if logging.getLogRecordFactory() is not _make_record:
         logging.setLogRecordFactory(_make_record)
+
+
+SECRET_PLACEHOLDER = "<webhook secret>"  # noqa: S105 - what replaces the secret
+
+
+class SecretFilter(logging.Filter):
+    """Blank out a secret (the webhook's) wherever it would end up in a log line.
+
+    PTB logs every Bot API call's parameters at DEBUG level, setWebhook's secret_token too.
+    """
+
+    def __init__(self, secret: str, placeholder: str = SECRET_PLACEHOLDER) -> None:
+        super().__init__()
+        self._secret = secret
+        self._placeholder = placeholder
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Replace the secret in the formatted message."""
+        if self._secret:
+            message = record.getMessage()
+            if self._secret in message:
+                record.msg, record.args = message.replace(self._secret, self._placeholder), None
+        return True

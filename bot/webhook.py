@@ -8,7 +8,6 @@ At start it calls setWebhook with the public URL, the secret and the update type
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,8 +15,6 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.config import Config, WebhookConfig
-
-SECRET_PLACEHOLDER = "<webhook secret>"  # noqa: S105 - what replaces the secret
 
 
 def webhook_options(config: Config) -> dict[str, Any]:
@@ -55,23 +52,3 @@ def describe(config: Config) -> str:
     """Say where the webhook listens, for the start-up log (without the secret)."""
     webhook = config.webhook
     return f"webhook {webhook.url} -> http://{webhook.listen}:{webhook.port}{webhook.path}"
-
-
-class SecretFilter(logging.Filter):
-    """Blank out a secret wherever it would end up in a log line.
-
-    PTB logs every Bot API call's parameters at DEBUG level, setWebhook's secret_token too.
-    """
-
-    def __init__(self, secret: str, placeholder: str = SECRET_PLACEHOLDER) -> None:
-        super().__init__()
-        self._secret = secret
-        self._placeholder = placeholder
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        """Replace the secret in the formatted message."""
-        if self._secret:
-            message = record.getMessage()
-            if self._secret in message:
-                record.msg, record.args = message.replace(self._secret, self._placeholder), None
-        return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any, ClassVar
 
 from sqlalchemy import DateTime, Dialect, MetaData
@@ -18,6 +19,18 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+@cache
+def dialect_insert(dialect: str) -> Any:
+    """Return the insert() of a dialect ("postgresql" or "sqlite"), for ON CONFLICT."""
+    # Imported here: the PostgreSQL dialect costs ~30 ms at start-up, for nothing on SQLite.
+    # The engine has loaded its own dialect's module already, so this never waits.
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
 
 
 def utcnow() -> datetime:

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, String, bindparam, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, dialect_insert, utcnow
 
 
 class ConversationState(Base):
@@ -53,7 +52,7 @@ async def load_conversations(
 
 def _upsert(dialect: str, table: Any, keys: list[str], values: list[str]) -> Any:
     """Build INSERT ... ON CONFLICT DO UPDATE for one row, with a bind parameter per column."""
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(dialect)
     columns = {name: bindparam(name, type_=table.c[name].type) for name in keys + values}
     now = bindparam("now", type_=table.c.updated_at.type)
     stmt = insert(table).values(**columns, updated_at=now)
@@ -61,14 +60,19 @@ def _upsert(dialect: str, table: Any, keys: list[str], values: list[str]) -> Any
     return stmt.on_conflict_do_update(index_elements=keys, set_=changes)
 
 
-# Built once: these run after most updates (see bot/persistence.py), one statement each.
-_SAVE_STATE = {
-    d: _upsert(d, ConversationState.__table__, ["name", "key"], ["state"])
-    for d in ("postgresql", "sqlite")
-}
-_SAVE_FLOW = {
-    d: _upsert(d, FlowData.__table__, ["telegram_id"], ["data"]) for d in ("postgresql", "sqlite")
-}
+@cache
+def _save_state(dialect: str) -> Any:
+    """Build (once per dialect) the upsert of a conversation state."""
+    return _upsert(dialect, ConversationState.__table__, ["name", "key"], ["state"])
+
+
+@cache
+def _save_flow(dialect: str) -> Any:
+    """Build (once per dialect) the upsert of a person's flow data."""
+    return _upsert(dialect, FlowData.__table__, ["telegram_id"], ["data"])
+
+
+# Built once, like the two above: these run after most updates (see bot/persistence.py).
 _DROP_STATE = delete(ConversationState).where(
     ConversationState.name == bindparam("name"), ConversationState.key == bindparam("key")
 )
@@ -88,7 +92,7 @@ async def save_conversation(
         await session.execute(_DROP_STATE, {"name": name, "key": encoded})
     else:
         params = {"name": name, "key": encoded, "state": state, "now": utcnow()}
-        await session.execute(_SAVE_STATE[_dialect(session)], params)
+        await session.execute(_save_state(_dialect(session)), params)
 
 
 async def load_flow_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
@@ -103,7 +107,7 @@ async def save_flow_data(session: AsyncSession, telegram_id: int, data: dict[str
         await drop_flow_data(session, telegram_id)
     else:
         params = {"telegram_id": telegram_id, "data": data, "now": utcnow()}
-        await session.execute(_SAVE_FLOW[_dialect(session)], params)
+        await session.execute(_save_flow(_dialect(session)), params)
 
 
 async def drop_flow_data(session: AsyncSession, telegram_id: int) -> None:

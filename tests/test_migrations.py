@@ -37,9 +37,28 @@ async def test_upgrade_from_empty_then_down_one_step_and_back(
 
     await asyncio.to_thread(migrate.downgrade, url, "-1")
     assert await migrate.current_revision(url) != migrate.head_revision()
+    assert not await asyncio.to_thread(migrate.is_current, url)
     await asyncio.to_thread(migrate.upgrade, url)
     assert await table_names(url) == expected
     assert await migrate.current_revision(url) == migrate.head_revision()
+
+
+def test_the_newest_revisions_read_without_alembic_are_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    script = ScriptDirectory.from_config(migrate.alembic_config("sqlite://"))
+    assert migrate.code_heads() == frozenset(script.get_heads())
+
+
+async def test_only_a_database_at_the_newest_revision_is_current(
+    tmp_path: Path, migrated_database: str
+) -> None:
+    assert await asyncio.to_thread(migrate.is_current, migrated_database)
+    empty = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    assert not await asyncio.to_thread(migrate.is_current, empty)
+    older = f"sqlite+aiosqlite:///{tmp_path / 'older.db'}"
+    await asyncio.to_thread(migrate.upgrade, older, "0001")
+    assert not await asyncio.to_thread(migrate.is_current, older)
 
 
 async def test_models_and_migrations_agree(db_url: str) -> None:

@@ -4,15 +4,19 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from telegram.error import BadRequest
 from telegram.ext import Application
 
+from bot.app import build_application
+from bot.config import Config
 from bot.sandbox.areas import IN_THE_SEA, IN_ZUID_LAKE, INSIDE_NOORD_EAST
 from bot.sandbox.telegram import FakeTelegram, FakeUser
 from models.areas import Buurt, Wijk
 from models.people import Person, get_person
-from tests.conftest import BotRunner
+from tests.conftest import BotRunner, FakeClock
 
 
 async def person(sessionmaker: async_sessionmaker[AsyncSession], user: FakeUser) -> Person:
@@ -310,6 +314,23 @@ async def test_command_menus_are_registered_per_language_and_scope(
     assert list(dict(telegram.commands("all_group_chats", "nl"))) == [
         "start", "help", "vraag", "infopunt", "agenda", "privacy",
     ]  # fmt: skip
+
+
+async def test_a_refused_menu_stops_start_up_with_telegrams_own_error(
+    config: Config, telegram: FakeTelegram, clock: FakeClock
+) -> None:
+    """The menus go out together; a refusal still comes out as itself, not as a group."""
+    telegram.fail_next("setMyCommands", error_code=400, description="Bad Request: not today")
+    app = build_application(config, clock=clock)
+    await app.initialize()
+    try:
+        assert app.post_init is not None
+        with pytest.raises(BadRequest, match=r"(?i)not today"):
+            await app.post_init(app)
+    finally:
+        await app.shutdown()
+        assert app.post_shutdown is not None
+        await app.post_shutdown(app)
 
 
 async def test_restart_halfway_through_onboarding_loses_nothing(

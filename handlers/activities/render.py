@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
-import icalendar
 from babel.dates import format_date
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
@@ -172,6 +171,9 @@ def ics_file(
 
     place: where it is now (see place_of); the stored place when not given.
     """
+    # Imported here: icalendar costs about 40 ms at start-up, and only this file needs it.
+    import icalendar
+
     place = activity.place if place is None else place
     calendar = icalendar.Calendar()
     calendar.add("prodid", "-//Buurtbot//NL")

@@ -8,12 +8,10 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import ForeignKey, String, UniqueConstraint, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, dialect_insert, utcnow
 from models.people.person import Person, require_person
 
 
@@ -72,7 +70,7 @@ class Roles:
 
 def _insert(session: AsyncSession) -> Any:
     """Return the insert() of the session's dialect, for ON CONFLICT."""
-    return pg_insert if session.bind.dialect.name == "postgresql" else sqlite_insert
+    return dialect_insert(session.bind.dialect.name)
 
 
 async def roles_of(session: AsyncSession, person: Person) -> Roles:

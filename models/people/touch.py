@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
 from sqlalchemy import BigInteger, String, bindparam, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import utcnow
+from models.base import dialect_insert, utcnow
 from models.people.person import Person
 
 
+@cache
 def _touch_statement(dialect: str, private_chat: bool) -> Any:
     """Build the upsert of touch_person once per dialect and chat kind.
 
     It runs on every update; a statement built anew each time costs more to build and to key
     for SQLAlchemy's compile cache than the database takes to run it.
     """
-    insert = pg_insert if dialect == "postgresql" else sqlite_insert
+    insert = dialect_insert(dialect)
     now = bindparam("now", type_=Person.__table__.c.last_seen_at.type)
     stmt = insert(Person).values(
         telegram_id=bindparam("telegram_id", type_=BigInteger()),
@@ -48,13 +48,6 @@ def _touch_statement(dialect: str, private_chat: bool) -> Any:
     return select(Person).from_statement(upsert.returning(*Person.__table__.c))
 
 
-_TOUCH = {
-    (dialect, private): _touch_statement(dialect, private)
-    for dialect in ("postgresql", "sqlite")
-    for private in (False, True)
-}
-
-
 async def touch_person(
     session: AsyncSession,
     *,
@@ -75,7 +68,6 @@ async def touch_person(
         "username": username,
         "now": utcnow(),
     }
-    result = await session.scalars(
-        _TOUCH[dialect, private_chat], params, execution_options={"populate_existing": True}
-    )
+    stmt = _touch_statement(dialect, private_chat)
+    result = await session.scalars(stmt, params, execution_options={"populate_existing": True})
     return result.one()
