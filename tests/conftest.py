@@ -8,9 +8,10 @@ an empty copy (SQLite) or emptied tables (PostgreSQL).
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -245,6 +246,23 @@ async def eventually(check: Callable[[], Awaitable[bool]], seconds: float = 5.0)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"{check.__name__} did not hold within {seconds} s")
         await asyncio.sleep(0.05)
+
+
+@pytest.fixture(autouse=True)
+def _restore_logging() -> Iterator[None]:
+    """Undo a test's logging set-up (the CLI's basicConfig(force=True)) when it ends.
+
+    Its handler writes to the stderr pytest gave that test, which is closed afterwards: a later
+    test's log line (at DEBUG, from a driver's thread) would hit it and print a logging error.
+    """
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    yield
+    for handler in root.handlers[:]:
+        # pytest's own capturing handlers come and go with each phase: leave them to pytest.
+        if handler not in handlers and not type(handler).__module__.startswith("_pytest"):
+            root.removeHandler(handler)
+    root.setLevel(level)
 
 
 @pytest.fixture(autouse=True)
