@@ -21,6 +21,11 @@ NAMING_CONVENTION = {
 }
 
 
+def session_dialect(session: Any) -> str:
+    """Return "postgresql" or "sqlite": which of the two databases the session talks to."""
+    return "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
+
+
 @cache
 def dialect_insert(dialect: str) -> Any:
     """Return the insert() of a dialect ("postgresql" or "sqlite"), for ON CONFLICT."""

@@ -11,7 +11,7 @@ from sqlalchemy import JSON, BigInteger, String, bindparam, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, dialect_insert, utcnow
+from models.base import Base, dialect_insert, session_dialect, utcnow
 
 
 class ConversationState(Base):
@@ -79,10 +79,6 @@ _DROP_STATE = delete(ConversationState).where(
 _DROP_FLOW = delete(FlowData).where(FlowData.telegram_id == bindparam("telegram_id"))
 
 
-def _dialect(session: AsyncSession) -> str:
-    return "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
-
-
 async def save_conversation(
     session: AsyncSession, name: str, key: tuple[int | str, ...], state: Any
 ) -> None:
@@ -92,7 +88,7 @@ async def save_conversation(
         await session.execute(_DROP_STATE, {"name": name, "key": encoded})
     else:
         params = {"name": name, "key": encoded, "state": state, "now": utcnow()}
-        await session.execute(_save_state(_dialect(session)), params)
+        await session.execute(_save_state(session_dialect(session)), params)
 
 
 async def load_flow_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
@@ -107,7 +103,7 @@ async def save_flow_data(session: AsyncSession, telegram_id: int, data: dict[str
         await drop_flow_data(session, telegram_id)
     else:
         params = {"telegram_id": telegram_id, "data": data, "now": utcnow()}
-        await session.execute(_save_flow(_dialect(session)), params)
+        await session.execute(_save_flow(session_dialect(session)), params)
 
 
 async def drop_flow_data(session: AsyncSession, telegram_id: int) -> None:

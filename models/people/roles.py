@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, String, UniqueConstraint, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, dialect_insert, utcnow
+from models.base import Base, dialect_insert, session_dialect, utcnow
 from models.people.person import Person, require_person
 
 
@@ -70,7 +70,7 @@ class Roles:
 
 def _insert(session: AsyncSession) -> Any:
     """Return the insert() of the session's dialect, for ON CONFLICT."""
-    return dialect_insert(session.bind.dialect.name)
+    return dialect_insert(session_dialect(session))
 
 
 async def roles_of(session: AsyncSession, person: Person) -> Roles:

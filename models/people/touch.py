@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import BigInteger, String, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from models.base import dialect_insert, utcnow
+from models.base import dialect_insert, session_dialect, utcnow
 from models.people.person import Person
 
 
@@ -61,7 +61,7 @@ async def touch_person(
     INSERT ... ON CONFLICT DO UPDATE is atomic, so two first updates at once make one person,
     and it locks the row for the rest of the transaction on PostgreSQL.
     """
-    dialect = "postgresql" if session.bind.dialect.name == "postgresql" else "sqlite"
+    dialect = session_dialect(session)
     params = {
         "telegram_id": telegram_id,
         "display_name": display_name,
