@@ -6,6 +6,7 @@ about 0.14 ms, and the bot makes three to four calls per update.
 
 from __future__ import annotations
 
+import json
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -17,6 +18,7 @@ from telegram.request import BaseRequest, RequestData
 __all__ = ["AiohttpRequest"]
 
 _URL = "<Bot API URL>"
+_JSON = {"Content-Type": "application/json"}
 
 
 class AiohttpRequest(BaseRequest):
@@ -104,12 +106,18 @@ class AiohttpRequest(BaseRequest):
         """
         upload = request_data is not None and request_data.contains_files
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout, upload)
-        body: aiohttp.FormData | dict[str, str] | None = None
-        if request_data is not None:
-            body = _multipart(request_data) if upload else request_data.json_parameters
+        body: aiohttp.FormData | bytes | None = None
+        headers = None
+        if upload:
+            body = _multipart(request_data)  # type: ignore[arg-type]
+        elif request_data is not None:
+            # A JSON body, as the Bot API accepts: cheaper to build than a form (about a sixth
+            # of a call's CPU), and the values keep their types.
+            body = json.dumps(request_data.parameters, ensure_ascii=False).encode()
+            headers = _JSON
         try:
             async with self._client().request(
-                method, url, data=body, timeout=timeout, allow_redirects=False
+                method, url, data=body, headers=headers, timeout=timeout, allow_redirects=False
             ) as response:
                 return response.status, await response.read()
         except TimeoutError as err:  # aiohttp's timeouts are TimeoutErrors too

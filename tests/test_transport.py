@@ -7,6 +7,7 @@ uploads byte for byte, timeouts, a closed port, and error texts that must not na
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import traceback
 from collections.abc import AsyncIterator
@@ -103,6 +104,40 @@ async def test_a_message_goes_there_and_back(
     assert [u.message.text for u in updates if u.message] == ["Dag!"]
     # A long poll outlasts the get_updates request's own read timeout (0.5 s).
     assert await bot.get_updates(offset=updates[-1].update_id + 1, timeout=1) == ()
+
+
+async def test_calls_go_as_json_with_their_types() -> None:
+    seen: list[tuple[str, bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.content_type, await request.read()))
+        chat = {"id": 42, "type": "private", "first_name": "Ann"}
+        return web.json_response({"ok": True, "result": {"message_id": 1, "date": 0, "chat": chat}})
+
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", record)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    button = telegram.InlineKeyboardButton("Ja 👍", callback_data="ok:1")
+    try:
+        async with AiohttpRequest() as request:
+            client = telegram.Bot(
+                TOKEN,
+                base_url=f"http://127.0.0.1:{runner.addresses[0][1]}/bot",
+                request=request,
+            )
+            markup = telegram.InlineKeyboardMarkup([[button]])
+            await client.send_message(42, "Café <b>open</b>", reply_markup=markup)
+    finally:
+        await runner.cleanup()
+    [(content_type, body)] = seen
+    assert content_type == "application/json"
+    assert json.loads(body) == {
+        "chat_id": 42,
+        "text": "Café <b>open</b>",
+        "reply_markup": {"inline_keyboard": [[{"text": "Ja 👍", "callback_data": "ok:1"}]]},
+    }
 
 
 async def test_uploads_arrive_intact_and_download_again(
