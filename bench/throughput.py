@@ -70,6 +70,8 @@ class Run:
     wall: float
     latencies: list[float]
     calls: int  # Bot API calls the bot made during the load, getUpdates left out
+    bot_cpu: float  # CPU seconds outside the fake's thread (the bot) during the load
+    fake_cpu: float  # CPU seconds of the fake's thread (server and simulated people)
 
     @property
     def rate(self) -> float:
@@ -219,10 +221,13 @@ async def measure(name: str, build: BotFactory, load: Any) -> Run:
         async with running(app):
             await prepare([])
             before = await thread.run(_calls(fake))
+            cpu, fake_cpu = time.process_time(), await thread.cpu_time()
             updates, wall, mark = await thread.run(load(fake))
+            fake_cpu = await thread.cpu_time() - fake_cpu
+            cpu = time.process_time() - cpu
             calls = await thread.run(_calls(fake)) - before
             latencies = await thread.run(_latencies(fake, mark))
-    return Run(name, updates, wall, latencies, calls)
+    return Run(name, updates, wall, latencies, calls, cpu - fake_cpu, fake_cpu)
 
 
 async def _latencies(fake: FakeTelegram, mark: int) -> list[float]:
@@ -239,7 +244,8 @@ def report(run: Run) -> None:
     p50, p95, p99 = (percentile(ms, share) for share in (0.5, 0.95, 0.99))
     print(
         f"{run.name:16} {run.updates:7d} {run.wall:7.2f} {run.rate:7.0f} "
-        f"{p50:7.1f} {p95:7.1f} {p99:7.1f} {run.calls / run.updates:7.2f}"
+        f"{p50:7.1f} {p95:7.1f} {p99:7.1f} {run.calls / run.updates:7.2f} "
+        f"{1000 * run.bot_cpu / run.updates:7.2f} {1000 * run.fake_cpu / run.updates:7.2f}"
     )
 
 
@@ -268,7 +274,17 @@ async def main(args: argparse.Namespace) -> None:
 
         where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
         print(f"{args.people} residents at once, realistic mix, limiter off, {where}")
-        columns = ("updates", "wall s", "upd/s", "p50 ms", "p95 ms", "p99 ms", "calls/u")
+        columns = (
+            "updates",
+            "wall s",
+            "upd/s",
+            "p50 ms",
+            "p95 ms",
+            "p99 ms",
+            "calls/u",
+            "bot ms",
+            "fake ms",
+        )
         print(f"{'':16} " + " ".join(f"{c:>7}" for c in columns))
         rounds = []
         try:
