@@ -13,58 +13,27 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram import Bot, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import Bot
 from telegram.error import BadRequest, ChatMigrated, Forbidden, TelegramError
 
 from bot.clock import Clock
 from bot.media import Media, send_media
+from bot.senders import CardSender, Relevance, always_relevant, by_kind, markup_from_dict
 from models import outbox
 from models.groups import migrate_chat
 from models.outbox import Kind, OutboxMessage
 from models.people import Person
 
 _LOGGER = logging.getLogger("buurtbot.delivery")
+__all__ = ["CardSender", "Dispatcher", "Relevance", "always_relevant", "by_kind"]
 
-# Sends a card (or brings posted cards up to date) for one outbox message; it opens its own
-# short transactions, never one across a call to Telegram.
-CardSender = Callable[[Bot, async_sessionmaker[AsyncSession], OutboxMessage], Awaitable[None]]
-# Tells whether a queued message still makes sense (its request may have moved on).
-Relevance = Callable[[AsyncSession, OutboxMessage], Awaitable[bool]]
 MAX_ATTEMPTS = 8
 DIGEST_SEPARATOR = "\n\n———\n\n"
 DIGEST_MAX = 4000  # Telegram allows 4096 characters; the HTML tags count less, so this is safe
 # A message with its error (None: sent), when to retry (None: give up), and whether it was a 403.
 Result = tuple[OutboxMessage, str | None, datetime | None, bool]
-
-
-def by_kind(senders: dict[str, CardSender]) -> CardSender:
-    """Route each outbox message to the card sender of its kind."""
-
-    async def send(
-        bot: Bot, sessionmaker: async_sessionmaker[AsyncSession], message: OutboxMessage
-    ) -> None:
-        await senders[message.kind](bot, sessionmaker, message)
-
-    return send
-
-
-async def always_relevant(_session: AsyncSession, _message: OutboxMessage) -> bool:
-    """Send every message."""
-    return True
-
-
-def markup_from_dict(data: dict[str, Any] | None) -> Any:
-    """Rebuild a stored reply markup."""
-    if not data:
-        return None
-    if "inline_keyboard" in data:
-        return InlineKeyboardMarkup.de_json(data, None)
-    if data.get("remove_keyboard"):
-        return ReplyKeyboardRemove()
-    return ReplyKeyboardMarkup.de_json(data, None)
 
 
 class Dispatcher:

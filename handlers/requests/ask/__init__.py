@@ -1,4 +1,4 @@
-"""/vraag (/ask): the conversation as data. The steps live in steps.py and behalf.py."""
+"""/vraag (/ask): the conversation as data. The steps live in steps.py, behalf.py and finish.py."""
 
 from __future__ import annotations
 
@@ -21,9 +21,9 @@ from handlers.requests.ask.behalf import (
     receive_behalf_name,
     receive_behalf_phone,
 )
+from handlers.requests.ask.finish import change, post, redo, stop
 from handlers.requests.ask.prompts import Step, open_ask
 from handlers.requests.ask.steps import (
-    change,
     choose_category,
     choose_day,
     choose_part,
@@ -32,12 +32,9 @@ from handlers.requests.ask.steps import (
     contact_by_telegram,
     nudge,
     nudge_text,
-    post,
     receive_contact,
     receive_description,
-    redo,
     show_wijken,
-    stop,
 )
 
 
