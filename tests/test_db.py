@@ -1,4 +1,4 @@
-"""The engine: SQLite runs with WAL and foreign keys on."""
+"""The engine: SQLite runs with WAL, foreign keys on and one pooled connection."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import logging
 
 import asyncpg
 import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy import Connection, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.cli import TokenFilter
 
@@ -48,3 +48,45 @@ async def test_a_connection_the_server_cut_is_replaced_without_an_error(
     for _ in range(3):  # every pooled connection, the cut one among them
         async with engine.connect() as conn:
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
+
+
+async def test_a_transaction_left_open_is_rolled_back_before_the_next_user(
+    engine: AsyncEngine,
+) -> None:
+    """SQLite has one pooled connection: what one user left open must not reach the next."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's reset on return; PostgreSQL keeps SQLAlchemy's")
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
+
+    def leave_open(sync_conn: Connection) -> None:
+        cursor = sync_conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        cursor.execute("BEGIN IMMEDIATE")  # behind SQLAlchemy's back, so only the pool sees it
+        cursor.execute("INSERT INTO scratch VALUES (1)")
+
+    async with engine.connect() as conn:
+        await conn.run_sync(leave_open)
+    sessions = async_sessionmaker(engine)
+    async with sessions.begin() as session:  # would fail: "a transaction within a transaction"
+        await session.execute(text("INSERT INTO scratch VALUES (2)"))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT n FROM scratch"))).scalars().all()
+    assert rows == [2]
+
+
+async def test_writers_at_once_all_get_their_turn(engine: AsyncEngine) -> None:
+    """On SQLite they queue for the one pooled connection; on PostgreSQL they run side by side."""
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
+    sessions = async_sessionmaker(engine)
+
+    async def write(n: int) -> None:
+        async with sessions.begin() as session:
+            await session.execute(text("SELECT count(*) FROM scratch"))
+            await asyncio.sleep(0.001)  # hold the transaction over an await, as handlers do
+            await session.execute(text("INSERT INTO scratch VALUES (:n)"), {"n": n})
+
+    await asyncio.gather(*(write(n) for n in range(40)))
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT n FROM scratch ORDER BY n"))).scalars().all()
+    assert rows == list(range(40))
