@@ -55,7 +55,11 @@ def build_application(
     """Assemble the bot: Telegram client, database, persistence, handlers and start-up work."""
     quiet_http_loggers()
     redact_in_logs(config.telegram.token)
-    engine = engine or create_engine(config.database.url, echo=config.database.echo)
+    engine = engine or create_engine(
+        config.database.url,
+        echo=config.database.echo,
+        sqlite_synchronous=config.database.sqlite_synchronous,
+    )
     sessionmaker = create_sessionmaker(
         engine,
         info={NOTICE_VERSION_KEY: effective_notice_version(config.privacy.notice_version)},

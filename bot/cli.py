@@ -188,7 +188,9 @@ async def import_area_files(config: Config, files: Sequence[Path]) -> int:
     except AreaFileError as exc:
         print(f"buurtbot: {exc}", file=sys.stderr)
         return 1
-    engine = create_engine(config.database.url)
+    engine = create_engine(
+        config.database.url, sqlite_synchronous=config.database.sqlite_synchronous
+    )
     try:
         async with create_sessionmaker(engine).begin() as session:
             result = await import_areas(session, features)

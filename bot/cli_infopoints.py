@@ -46,7 +46,9 @@ async def run(config: Config, args: argparse.Namespace, ask: Callable[[str], str
     from models.infopoint_io import export_rows, write_csv, write_geojson
     from models.infopoints import InfoPoint
 
-    engine = create_engine(config.database.url)
+    engine = create_engine(
+        config.database.url, sqlite_synchronous=config.database.sqlite_synchronous
+    )
     sessionmaker = create_sessionmaker(engine)
     try:
         match args.infopoints_command:

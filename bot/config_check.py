@@ -23,6 +23,7 @@ from bot.config_sections import (
     WebhookConfig,
 )
 from bot.i18n import LANGUAGES
+from models.db import SQLITE_SYNCHRONOUS
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
 HTTP_CLIENTS = ("aiohttp", "httpx")
@@ -80,6 +81,11 @@ def validate(config: Config, where: str) -> None:
         raise ConfigError(
             f"{where}: database.url = {_redact_url(url)!r} is not supported; expected "
             "sqlite+aiosqlite:///path.db or postgresql+asyncpg://user@host/dbname"
+        )
+    if config.database.sqlite_synchronous not in SQLITE_SYNCHRONOUS:
+        raise ConfigError(
+            f"{where}: database.sqlite_synchronous = {config.database.sqlite_synchronous!r} is not "
+            f"valid; expected one of: {', '.join(SQLITE_SYNCHRONOUS)}"
         )
     if config.areas.file and not Path(config.areas.file).exists():
         raise ConfigError(f"{where}: areas.file = {config.areas.file!r}: file not found")

@@ -28,6 +28,8 @@ class TelegramConfig:
 class DatabaseConfig:
     url: str = "sqlite+aiosqlite:///buurtbot.db"
     echo: bool = False
+    # SQLite only: "normal" or "full" (models/db.py says what each risks and costs).
+    sqlite_synchronous: str = "normal"
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,10 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
             "telegram.http = 'requests' is not valid; expected one of: aiohttp, httpx",
         ),
         ("[database]\nurl = 'mysql://x'", "database.url = 'mysql://x' is not supported"),
+        (
+            "[database]\nsqlite_synchronous = 'off'",
+            "database.sqlite_synchronous = 'off' is not valid; expected one of: normal, full",
+        ),
         ("[areas]\nfile = 'nowhere.geojson'", "areas.file = 'nowhere.geojson': file not found"),
         ("[bot\n", "not valid TOML"),
         ("[requests]\nquiet_hours = '25:00-08:00'", "requests.quiet_hours = '25:00-08:00'"),

@@ -11,6 +11,7 @@ from sqlalchemy import Connection, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
 from bot.cli import TokenFilter
+from models.db import create_engine
 
 
 async def test_sqlite_uses_wal_and_foreign_keys(engine: AsyncEngine) -> None:
@@ -19,6 +20,19 @@ async def test_sqlite_uses_wal_and_foreign_keys(engine: AsyncEngine) -> None:
     async with engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
+        # 1 is NORMAL: with WAL, a crash of the bot loses no commit (see models/db.py).
+        assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 1
+
+
+async def test_sqlite_can_wait_for_the_disk_at_every_commit(db_url: str) -> None:
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite pragmas; this run uses PostgreSQL")
+    engine = create_engine(db_url, sqlite_synchronous="full")
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
+    finally:
+        await engine.dispose()
 
 
 def test_token_is_blanked_in_log_lines() -> None:
