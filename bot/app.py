@@ -26,6 +26,7 @@ from bot.persistence import DatabasePersistence
 from bot.ratelimit import RetryingRateLimiter
 from bot.redact import redact_in_logs
 from bot.scheduling import schedule_jobs
+from bot.telegram_bot import BuurtBot
 from bot.transport import AiohttpRequest
 from handlers.activities.notify import make_activity_card_sender
 from handlers.requests.cards import make_card_sender
@@ -49,6 +50,40 @@ def quiet_http_loggers() -> None:
         logging.getLogger(name).setLevel(logging.WARNING)
 
 
+def _telegram_bot(config: Config, metrics: Metrics) -> BuurtBot:
+    """Build the bot: token and URLs, HTML by default, the rate limiter and the HTTP client."""
+    limiter = None
+    if config.bot.rate_limiter:
+        limiter = RetryingRateLimiter(
+            max_retries=config.bot.max_retries,
+            overall_per_second=config.delivery.overall_per_second,
+            group_per_minute=config.delivery.group_per_minute,
+            on_flood=metrics.observe_flood,
+        )
+    # As PTB's builder does: getUpdates is one long poll at a time (PTB adds the poll timeout to
+    # its read timeout), the other calls share a large pool.
+    if config.telegram.http == "aiohttp":
+        request, polling = AiohttpRequest(), AiohttpRequest(connection_pool_size=1)
+    else:
+        from telegram.request import HTTPXRequest  # httpx only when chosen: start-up time
+
+        request = HTTPXRequest(connection_pool_size=256)
+        polling = HTTPXRequest(connection_pool_size=1)
+    return BuurtBot(
+        token=config.telegram.token,
+        base_url=config.telegram.api_base_url,
+        base_file_url=config.telegram.api_file_url,
+        defaults=Defaults(
+            parse_mode=ParseMode.HTML,
+            link_preview_options=LinkPreviewOptions(is_disabled=True),
+            tzinfo=config.bot.tz,
+        ),
+        rate_limiter=limiter,
+        request=request,
+        get_updates_request=polling,
+    )
+
+
 def build_application(
     config: Config, *, engine: AsyncEngine | None = None, clock: Clock | None = None
 ) -> Application:
@@ -67,18 +102,9 @@ def build_application(
     metrics = Metrics()
     builder = (
         ApplicationBuilder()
+        .bot(_telegram_bot(config, metrics))
         .application_class(MeasuredApplication, {"metrics": metrics})
-        .token(config.telegram.token)
-        .base_url(config.telegram.api_base_url)
-        .base_file_url(config.telegram.api_file_url)
         .context_types(ContextTypes(context=BuurtContext))
-        .defaults(
-            Defaults(
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                tzinfo=config.bot.tz,
-            )
-        )
         .persistence(DatabasePersistence(sessionmaker))
         .post_init(_post_init)
         .post_stop(_post_stop)
@@ -90,21 +116,6 @@ def build_application(
         # updates count against their rate as they arrive.
         processor = PerPersonProcessor(config.limits.concurrent_updates, on_admit=guard.admit)
         builder = builder.concurrent_updates(processor)
-    if config.bot.rate_limiter:
-        builder = builder.rate_limiter(
-            RetryingRateLimiter(
-                max_retries=config.bot.max_retries,
-                overall_per_second=config.delivery.overall_per_second,
-                group_per_minute=config.delivery.group_per_minute,
-                on_flood=metrics.observe_flood,
-            )
-        )
-    if config.telegram.http == "aiohttp":
-        # As PTB's builder does for its own client: getUpdates is one long poll at a time (PTB
-        # adds the poll timeout to its read timeout), the other calls share a large pool.
-        builder = builder.request(AiohttpRequest()).get_updates_request(
-            AiohttpRequest(connection_pool_size=1)
-        )
     application = builder.build()
     clock = clock or SystemClock()
     request_cards, activity_cards = make_card_sender(config), make_activity_card_sender(config)

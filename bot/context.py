@@ -7,12 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-from telegram.ext import Application, CallbackContext, ExtBot
+from telegram.ext import Application, CallbackContext
 
 from bot.clock import Clock
 from bot.config import Config
 from bot.delivery import Dispatcher
 from bot.guard import Guard
+from bot.telegram_bot import BuurtBot
 
 
 @dataclass
@@ -28,7 +29,7 @@ class Services:
     consent_passed: set[int] = field(default_factory=set)
 
 
-class BuurtContext(CallbackContext[ExtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+class BuurtContext(CallbackContext[BuurtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with typed access to the services."""
 
     @property

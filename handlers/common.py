@@ -6,9 +6,10 @@ import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy.ext.asyncio import AsyncSession
-from telegram import Chat, InlineKeyboardMarkup, ReplyKeyboardMarkup, ReplyKeyboardRemove, Update
+from telegram import Chat, Update
 from telegram.constants import ChatType
 from telegram.error import BadRequest
 from telegram.ext import ConversationHandler
@@ -16,9 +17,8 @@ from telegram.warnings import PTBUserWarning
 
 from bot.context import BuurtContext
 from bot.i18n import Translator, pick_language, translator
+from bot.telegram_bot import BuurtBot, Markup
 from models.people import Person, Roles, clean_display_name, roles_of, touch_person
-
-Markup = InlineKeyboardMarkup | ReplyKeyboardMarkup | ReplyKeyboardRemove | None
 
 # Longest piece of typed text we ever echo back, so a reply always fits Telegram's limit.
 ECHO_MAX = 60
@@ -73,9 +73,9 @@ def shorten(text: str, limit: int = ECHO_MAX) -> str:
 
 
 async def send(chat: Chat | int, context: BuurtContext, text: str, markup: Markup = None) -> None:
-    """Send an HTML message to a chat."""
+    """Send an HTML message to a chat (without parsing Telegram's answer: see telegram_bot.py)."""
     chat_id = chat if isinstance(chat, int) else chat.id
-    await context.bot.send_message(chat_id, text, reply_markup=markup)
+    await context.bot.send_text(chat_id, text, markup)
 
 
 async def close_buttons(update: Update, text: str | None = None) -> None:
@@ -86,11 +86,9 @@ async def close_buttons(update: Update, text: str | None = None) -> None:
     markup = getattr(query.message, "reply_markup", None)
     if text is None and (markup is None or not markup.inline_keyboard):
         return  # nothing to take away; an edit would only be refused as "not modified"
+    bot = cast(BuurtBot, query.get_bot())
     try:
-        if text is None:
-            await query.edit_message_reply_markup(reply_markup=None)
-        else:
-            await query.edit_message_text(text, reply_markup=None)
+        await bot.retire_buttons(query.message.chat.id, query.message.message_id, text)
     except BadRequest as exc:
         # A double press edits the same message twice; Telegram calls the second "not modified".
         if "not modified" not in str(exc).lower():

@@ -100,7 +100,11 @@ async def test_writers_at_once_all_get_their_turn(engine: AsyncEngine) -> None:
             await asyncio.sleep(0.001)  # hold the transaction over an await, as handlers do
             await session.execute(text("INSERT INTO scratch VALUES (:n)"), {"n": n})
 
-    await asyncio.gather(*(write(n) for n in range(40)))
-    async with engine.connect() as conn:
-        rows = (await conn.execute(text("SELECT n FROM scratch ORDER BY n"))).scalars().all()
-    assert rows == list(range(40))
+    try:
+        await asyncio.gather(*(write(n) for n in range(40)))
+        async with engine.connect() as conn:
+            rows = (await conn.execute(text("SELECT n FROM scratch ORDER BY n"))).scalars().all()
+        assert rows == list(range(40))
+    finally:
+        async with engine.begin() as conn:  # PostgreSQL's test database is shared by the tests
+            await conn.execute(text("DROP TABLE scratch"))
