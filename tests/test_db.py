@@ -14,9 +14,14 @@ from bot.cli import TokenFilter
 from models.db import create_engine
 
 
+def only_on(engine: AsyncEngine, dialect: str, why: str) -> None:
+    """Skip the test, saying why, unless this run uses that database."""
+    if engine.dialect.name != dialect:
+        pytest.skip(why)
+
+
 async def test_sqlite_uses_wal_and_foreign_keys(engine: AsyncEngine) -> None:
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite pragmas; this run uses PostgreSQL")
+    only_on(engine, "sqlite", "SQLite pragmas; this run uses PostgreSQL")
     async with engine.connect() as conn:
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
@@ -45,8 +50,7 @@ async def test_a_connection_the_server_cut_is_replaced_without_an_error(
     engine: AsyncEngine,
 ) -> None:
     """A restart or failover cuts the pooled connections; the next session just works."""
-    if engine.dialect.name != "postgresql":
-        pytest.skip("cut connections are PostgreSQL's; this run uses SQLite")
+    only_on(engine, "postgresql", "cut connections are PostgreSQL's; this run uses SQLite")
     async with engine.connect() as conn:
         pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
     # The pooled connection is cut from outside the pool, as a server restart would.
@@ -68,8 +72,7 @@ async def test_a_transaction_left_open_is_rolled_back_before_the_next_user(
     engine: AsyncEngine,
 ) -> None:
     """SQLite has one pooled connection: what one user left open must not reach the next."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("SQLite's reset on return; PostgreSQL keeps SQLAlchemy's")
+    only_on(engine, "sqlite", "SQLite's reset on return; PostgreSQL keeps SQLAlchemy's")
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
 
