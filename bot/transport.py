@@ -108,8 +108,8 @@ class AiohttpRequest(BaseRequest):
         timeout = self._timeout(read_timeout, write_timeout, connect_timeout, pool_timeout, upload)
         body: aiohttp.FormData | bytes | None = None
         headers = None
-        if upload:
-            body = _multipart(request_data)  # type: ignore[arg-type]
+        if request_data is not None and upload:
+            body = _multipart(request_data)
         elif request_data is not None:
             # A JSON body, as the Bot API accepts: cheaper to build than a form (about a sixth
             # of a call's CPU), and the values keep their types.
