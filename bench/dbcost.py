@@ -60,8 +60,9 @@ async def run(url: str, repeat: int) -> None:
         )
 
     async def empty() -> None:
-        async with sessions.begin():
-            pass  # no statement: no connection is taken, nothing goes to the database
+        # No statement: the session takes no connection and nothing goes to the database.
+        async with sessions.begin() as session:
+            assert session.in_transaction()
 
     async def one() -> None:
         async with sessions.begin() as session:
