@@ -22,6 +22,8 @@ from models import sqlite_driver
 # system crash (the database stays whole); "full" waits for the disk at every commit, which made
 # a busy bot a third slower here (and wears an SD card).
 SQLITE_SYNCHRONOUS = ("normal", "full")
+# How long a SQLite statement waits while another process (a `buurtbot` command) holds the lock.
+SQLITE_BUSY_TIMEOUT = 5.0
 
 
 def create_engine(
@@ -40,8 +42,10 @@ def create_engine(
         # The pool's own reset (a ROLLBACK on every return) costs a trip to aiosqlite's thread,
         # a third of a short transaction; _sqlite_reset rolls back only what is still open.
         kwargs.update(pool_reset_on_return=None)
-        # One trip to aiosqlite's thread per statement instead of four (sqlite_driver.py).
-        kwargs.update(async_creator=_sqlite_connector(url))
+        # One call per statement instead of four trips to aiosqlite's thread, run in the event
+        # loop's own thread unless every commit waits for the disk (sqlite_driver.py).
+        inline = sqlite_synchronous == "normal"
+        kwargs.update(async_creator=_sqlite_connector(url, inline=inline))
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "postgresql":
         event.listen(engine.sync_engine, "checkout", _drop_closed)
@@ -53,12 +57,18 @@ def create_engine(
     return engine
 
 
-def _sqlite_connector(url: str) -> Callable[[], Awaitable[Any]]:
+def _sqlite_connector(url: str, *, inline: bool) -> Callable[[], Awaitable[Any]]:
     """Return what opens a connection: aiosqlite's arguments for url, our connection class."""
     from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 
     args, connect_kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
-    return partial(sqlite_driver.connect, *args, **connect_kwargs)
+    return partial(
+        sqlite_driver.connect,
+        *args,
+        inline=inline,
+        busy_timeout=SQLITE_BUSY_TIMEOUT,
+        **connect_kwargs,
+    )
 
 
 def _drop_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -78,7 +88,6 @@ def _sqlite_pragmas(synchronous: str, dbapi_connection: Any, _record: Any) -> No
     # WAL lets readers go on while one writer commits; foreign keys are off by default.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.execute(f"PRAGMA synchronous={synchronous.upper()}")
     cursor.close()
     # Let SQLAlchemy, not the driver, start transactions (see _sqlite_begin_immediate).
@@ -91,7 +100,7 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     A SQLite transaction that reads and then writes fails at once ("database is locked") when
     another writer committed in between; taking the write lock up front makes it wait its turn
     instead, so two people pressing "Ik help" together both get an answer. In this process
-    the one pooled connection already makes them take turns; busy_timeout covers other
+    the one pooled connection already makes them take turns; SQLITE_BUSY_TIMEOUT covers other
     processes on the same file (a `buurtbot` command while the bot runs).
     """
     connection.exec_driver_sql("BEGIN IMMEDIATE")

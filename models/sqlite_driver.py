@@ -1,22 +1,37 @@
-"""aiosqlite with one trip to its thread per statement instead of four.
+"""aiosqlite run in the event loop's own thread, one call per statement.
 
 aiosqlite runs every call on a worker thread, and SQLAlchemy's adapter makes four calls per
-statement: make a cursor, execute, fetch the rows, close the cursor. Each trip costs about a tenth
-of a millisecond of CPU in hand-overs (a queue, a future, a wake-up of the event loop), far more
-than SQLite needs for our statements, so a short transaction cost about 1 ms. Here a statement is
-run, fetched and closed in one trip, and the rows wait in memory for SQLAlchemy to read them.
+statement: make a cursor, execute, fetch the rows, close the cursor. Each trip to the thread costs
+about a tenth of a millisecond of CPU in hand-overs (a queue, a future, a wake-up of the event
+loop), far more than SQLite needs for our statements. Here a statement is run, fetched and closed
+in one call, and the rows wait in memory for SQLAlchemy to read them.
 
-Nothing else changes: the same thread, connection and sqlite3 module; commit and rollback are one
-trip each, as before. Rows are always buffered (SQLAlchemy does that for aiosqlite anyway; we use
-no server-side cursors). aiosqlite is pinned below 0.23 in pyproject.toml: this subclass uses its
-Connection's worker (``_execute``) and sqlite3 connection (``_conn``).
+With ``inline`` (the default, see models/db.py) that call runs right away in the event loop's
+thread: no trip at all, a quarter less CPU per update in bench/throughput.py. What makes that
+safe:
+
+- SQLite's busy handler is off (timeout 0), so the loop never sleeps inside SQLite. When another
+  process holds the write lock, the statement fails with SQLITE_BUSY having done nothing, and is
+  tried again after an asyncio.sleep, for up to ``busy_timeout`` seconds, as the busy handler
+  would have. Every transaction starts with BEGIN IMMEDIATE (models/db.py), so BEGIN is the
+  statement that waits; COMMIT may be retried by SQLite's own rules.
+- No disk wait at commit: with WAL and synchronous=NORMAL a commit appends to the log. With
+  synchronous=FULL every commit waits for the disk, so that mode keeps aiosqlite's thread.
+- The connection is used by one coroutine at a time (the pool holds one; models/db.py).
+
+What it costs: a long statement holds up the loop for its duration. Ours take a few
+milliseconds at most on a city-sized database (bench/queries.py).
+
+aiosqlite is pinned below 0.23 in pyproject.toml: this subclass uses its Connection's worker
+(``_execute``), sqlite3 connection (``_conn``) and thread (``_thread``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import Any
 
@@ -25,6 +40,11 @@ import aiosqlite
 __all__ = ["BufferedConnection", "connect"]
 
 Row = tuple[Any, ...]
+# The codes SQLite's busy handler waits on: another connection holds the lock.
+BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_RECOVERY})
+# The longest pause between two tries while busy, in seconds (SQLite's own handler: 100 ms).
+LONGEST_PAUSE = 0.05
+
 # What one trip brings back: the rows, the description, rowcount and lastrowid.
 Outcome = tuple[list[Row], Any, int, int | None]
 
@@ -81,15 +101,53 @@ class BufferedCursor:
 
 
 class BufferedConnection(aiosqlite.Connection):
-    """aiosqlite's connection whose cursors take one trip per statement."""
+    """aiosqlite's connection: one call per statement, run inline or on its thread."""
+
+    def __init__(
+        self, connector: Callable[[], sqlite3.Connection], *, inline: bool, busy_timeout: float
+    ) -> None:
+        super().__init__(connector, 64)
+        self.inline = inline
+        self.busy_timeout = busy_timeout
 
     def cursor(self) -> BufferedCursor:  # type: ignore[override]
-        """Return a cursor; making it costs no trip (its sqlite3 cursor lives in execute)."""
+        """Return a cursor; making it costs nothing (its sqlite3 cursor lives in execute)."""
         return BufferedCursor(self)
 
     async def run(self, work: Any, *args: Any) -> Outcome:
-        """Run work(sqlite3_connection, *args) on the connection's thread."""
+        """Run work(sqlite3_connection, *args) and return what it returns."""
         return await self._execute(work, self._conn, *args)  # type: ignore[no-any-return]
+
+    async def _execute(self, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        """Run fn: in this thread when inline, else on aiosqlite's thread (every call goes here)."""
+        if not self.inline:
+            return await super()._execute(fn, *args, **kwargs)
+        if not self._running or not self._connection:
+            raise ValueError("Connection closed")
+        return await retry_while_busy(partial(fn, *args, **kwargs), self.busy_timeout)
+
+
+async def retry_while_busy(work: Callable[[], Any], patience: float) -> Any:
+    """Run work; while SQLite answers busy, try again after a growing pause, for patience s.
+
+    A statement that fails with SQLITE_BUSY has had no effect, so trying it again is what
+    SQLite's busy handler does too, only without sleeping in the event loop's thread.
+    """
+    loop = asyncio.get_running_loop()
+    deadline: float | None = None
+    pause = 0.001
+    while True:
+        try:
+            return work()
+        except sqlite3.OperationalError as exc:
+            if getattr(exc, "sqlite_errorcode", None) not in BUSY_CODES:
+                raise
+            now = loop.time()
+            deadline = now + patience if deadline is None else deadline
+            if now >= deadline:
+                raise
+            await asyncio.sleep(min(pause, deadline - now))
+            pause = min(2 * pause, LONGEST_PAUSE)
 
 
 def _execute(connection: sqlite3.Connection, sql: str, parameters: Any) -> Outcome:
@@ -115,8 +173,17 @@ def _execute_many(
         cursor.close()
 
 
-async def connect(database: str, **kwargs: Any) -> BufferedConnection:
-    """Open a connection as aiosqlite.connect does (its thread a daemon, as SQLAlchemy's)."""
-    connection = BufferedConnection(partial(sqlite3.connect, database, **kwargs), 64)
+async def connect(
+    database: str, *, inline: bool = True, busy_timeout: float = 5.0, **kwargs: Any
+) -> BufferedConnection:
+    """Open a connection (on aiosqlite's thread, a daemon as SQLAlchemy's).
+
+    inline: run statements in the event loop's thread (see the module docstring); busy_timeout:
+    how long a statement waits, in seconds, while another connection holds the lock.
+    """
+    # Inline, SQLite's own busy handler would sleep in the loop's thread: retry_while_busy waits.
+    kwargs["timeout"] = 0 if inline else busy_timeout
+    connector = partial(sqlite3.connect, database, **kwargs)
+    connection = BufferedConnection(connector, inline=inline, busy_timeout=busy_timeout)
     connection._thread.daemon = True  # never keep the process alive for an unclosed connection
     return await connection

@@ -65,3 +65,23 @@ async def message_with(user: FakeUser, fragment: str, timeout: float = 5.0) -> S
         message = await user.next_message(timeout=timeout)
         if fragment in (message.text or ""):
             return message
+
+
+async def messages_with(
+    user: FakeUser,
+    *fragments: str,
+    timeout: float = 5.0,  # noqa: ASYNC109
+) -> list[SentMessage]:
+    """Wait for one message per fragment, in whatever order they come; return them in order.
+
+    For messages from two senders at once (a handler's reply and the outbox), whose order
+    nothing promises.
+    """
+    found: dict[str, SentMessage] = {}
+    while len(found) < len(fragments):
+        message = await user.next_message(timeout=timeout)
+        for fragment in fragments:
+            if fragment not in found and fragment in (message.text or ""):
+                found[fragment] = message
+                break
+    return [found[fragment] for fragment in fragments]

@@ -29,6 +29,44 @@ async def test_sqlite_uses_wal_and_foreign_keys(engine: AsyncEngine) -> None:
         assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 1
 
 
+async def test_two_engines_on_one_sqlite_file_take_turns_in_one_loop(db_url: str) -> None:
+    """A second engine (a test's, a command's) waits for the first without stopping the loop.
+
+    Statements run in the loop's thread (models/sqlite_driver.py): were SQLite's busy handler
+    on, the waiting engine would sleep in that thread and the holder could never commit.
+    """
+    if not db_url.startswith("sqlite"):
+        pytest.skip("SQLite's locking; this run uses PostgreSQL")
+    first, second = create_engine(db_url), create_engine(db_url)
+    try:
+        async with first.begin() as conn:
+            await conn.execute(text("CREATE TABLE IF NOT EXISTS beurt (wie TEXT)"))
+        async with second.connect() as conn:
+            assert (await conn.execute(text("PRAGMA busy_timeout"))).scalar() == 0
+        order: list[str] = []
+
+        async def later() -> None:
+            async with second.begin() as conn:  # BEGIN IMMEDIATE: waits for the first
+                await conn.execute(text("INSERT INTO beurt VALUES ('tweede')"))
+                order.append("second")
+
+        async with first.begin() as conn:
+            await conn.execute(text("INSERT INTO beurt VALUES ('eerste')"))
+            waiting = asyncio.create_task(later())
+            await asyncio.sleep(0.2)  # the loop runs: the second is waiting, not blocking it
+            assert not waiting.done()
+            order.append("first")
+        await asyncio.wait_for(waiting, 5)
+        assert order == ["first", "second"]
+        async with second.begin() as conn:
+            rows = (await conn.execute(text("SELECT wie FROM beurt"))).scalars().all()
+            await conn.execute(text("DROP TABLE beurt"))
+        assert rows == ["eerste", "tweede"]
+    finally:
+        await first.dispose()
+        await second.dispose()
+
+
 async def test_sqlite_can_wait_for_the_disk_at_every_commit(db_url: str) -> None:
     if not db_url.startswith("sqlite"):
         pytest.skip("SQLite pragmas; this run uses PostgreSQL")
@@ -36,6 +74,9 @@ async def test_sqlite_can_wait_for_the_disk_at_every_commit(db_url: str) -> None
     try:
         async with engine.connect() as conn:
             assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
+            # A commit that waits for the disk waits on aiosqlite's thread, not in the loop's.
+            raw = await conn.get_raw_connection()
+            assert raw.driver_connection.inline is False
     finally:
         await engine.dispose()
 

@@ -17,7 +17,7 @@ from models.outbox import OutboxMessage
 from models.people import Role, get_person, grant_role
 from models.volunteers import Volunteer
 from tests.conftest import FakeClock, eventually
-from tests.people import message_with, onboarded
+from tests.people import message_with, messages_with, onboarded
 from tests.test_requests_delivery import become_volunteer
 from tests.test_requests_flow import ask
 
@@ -324,8 +324,7 @@ async def test_nobody_takes_it_the_buurtassistent_is_told_assigns_and_it_gets_do
 
     offer = await message_with(vera, "wil je dit oppakken?")
     await vera.press(offer, "✅ Ja, ik pak het op")
-    await message_with(vera, "is nu van jou")
-    intro = await message_with(vera, "Je helpt Ann")
+    _, intro = await messages_with(vera, "is nu van jou", "Je helpt Ann")
     await message_with(sara, "Vera pakt vraag")
     await vera.press(intro, "✅ Klaar")
     thanks = await message_with(ann, "is klaar")

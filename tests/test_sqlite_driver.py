@@ -1,11 +1,14 @@
-"""The SQLite connection that runs a statement in one trip: the cursor behaves as aiosqlite's.
+"""The SQLite connection that runs a statement in one call: the cursor behaves as aiosqlite's.
 
-SQLite only by nature (it is the SQLite driver); every other test on SQLite runs through it too.
+SQLite only by nature (it is the SQLite driver); every other test on SQLite runs through it too,
+inline. Both ways are tested here: inline in the event loop's thread, and on aiosqlite's thread.
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -13,10 +16,12 @@ import pytest
 from models.sqlite_driver import BufferedConnection, connect
 
 
-async def test_cursor_reads_writes_and_counts(tmp_path: Path) -> None:
-    connection = await connect(str(tmp_path / "driver.db"), check_same_thread=False)
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+async def test_cursor_reads_writes_and_counts(tmp_path: Path, inline: bool) -> None:
+    connection = await connect(str(tmp_path / "driver.db"), inline=inline, check_same_thread=False)
     try:
         assert isinstance(connection, BufferedConnection)
+        assert connection.inline is inline
         cursor = connection.cursor()
         await cursor.execute("CREATE TABLE buur (id INTEGER PRIMARY KEY, naam TEXT UNIQUE)")
         await cursor.execute("INSERT INTO buur (naam) VALUES (?)", ("Ann",))
@@ -39,3 +44,75 @@ async def test_cursor_reads_writes_and_counts(tmp_path: Path) -> None:
         await connection.commit()
     finally:
         await connection.close()
+
+
+def _hold_the_write_lock(path: Path) -> sqlite3.Connection:
+    """Open a plain sqlite3 connection (another process, say) and take the write lock."""
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    other.execute("PRAGMA journal_mode=WAL")
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+async def test_inline_waits_for_the_lock_without_holding_up_the_loop(tmp_path: Path) -> None:
+    path = tmp_path / "busy.db"
+    other = _hold_the_write_lock(path)
+    connection = await connect(str(path), inline=True, busy_timeout=5, check_same_thread=False)
+    ticks = 0
+
+    async def tick() -> None:
+        nonlocal ticks
+        while True:
+            ticks += 1
+            await asyncio.sleep(0.01)
+
+    ticker = asyncio.create_task(tick())
+    asyncio.get_running_loop().call_later(0.3, other.commit)
+    try:
+        started = time.monotonic()
+        await connection.cursor().execute("BEGIN IMMEDIATE")
+        waited = time.monotonic() - started
+        await connection.cursor().execute("CREATE TABLE t (x)")
+        await connection.commit()
+    finally:
+        ticker.cancel()
+        await connection.close()
+        other.close()
+    # It got the lock once the other let go, and the loop went on meanwhile (a busy handler in
+    # the loop's thread would have stopped the ticker for the whole wait).
+    assert waited >= 0.25
+    assert ticks >= 10
+
+
+@pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
+async def test_a_lock_held_too_long_ends_in_database_is_locked(
+    tmp_path: Path, inline: bool
+) -> None:
+    path = tmp_path / "locked.db"
+    other = _hold_the_write_lock(path)
+    connection = await connect(str(path), inline=inline, busy_timeout=0.2, check_same_thread=False)
+    try:
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="locked"):
+            await connection.cursor().execute("BEGIN IMMEDIATE")
+        assert 0.15 <= time.monotonic() - started < 3
+        # Once the lock is free, the same connection works.
+        other.commit()
+        await connection.cursor().execute("BEGIN IMMEDIATE")
+        await connection.rollback()
+    finally:
+        await connection.close()
+        other.close()
+
+
+async def test_other_errors_are_not_retried(tmp_path: Path) -> None:
+    connection = await connect(str(tmp_path / "e.db"), inline=True, check_same_thread=False)
+    try:
+        started = time.monotonic()
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await connection.cursor().execute("SELECT * FROM nergens")
+        assert time.monotonic() - started < 0.5
+    finally:
+        await connection.close()
+    with pytest.raises(ValueError, match="connection"):
+        await connection.cursor().execute("SELECT 1")
