@@ -19,8 +19,9 @@ safe:
   synchronous=FULL every commit waits for the disk, so that mode keeps aiosqlite's thread.
 - The connection is used by one coroutine at a time (the pool holds one; models/db.py).
 
-What it costs: a long statement holds up the loop for its duration. Ours take a few
-milliseconds at most on a city-sized database (bench/queries.py).
+What it costs: one statement holds up the loop for its duration; ours take a few milliseconds
+at most on a city-sized database (bench/queries.py). A long run of statements (a broadcast's
+outbox rows) gives the loop a turn every LONGEST_STALL seconds.
 
 aiosqlite is pinned below 0.23 in pyproject.toml: this subclass uses its Connection's worker
 (``_execute``), sqlite3 connection (``_conn``) and thread (``_thread``).
@@ -44,6 +45,9 @@ Row = tuple[Any, ...]
 BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_RECOVERY})
 # The longest pause between two tries while busy, in seconds (SQLite's own handler: 100 ms).
 LONGEST_PAUSE = 0.05
+# Inline statements never wait, so a long run of them (a broadcast's 10,000 outbox rows) would
+# hold up the event loop to the end; after this many seconds without a turn, it gets one.
+LONGEST_STALL = 0.005
 
 # What one trip brings back: the rows, the description, rowcount and lastrowid.
 Outcome = tuple[list[Row], Any, int, int | None]
@@ -109,6 +113,8 @@ class BufferedConnection(aiosqlite.Connection):
         super().__init__(connector, 64)
         self.inline = inline
         self.busy_timeout = busy_timeout
+        # When the event loop was last seen to turn while statements ran inline (see _turned).
+        self._turn_due: float | None = None
 
     def cursor(self) -> BufferedCursor:  # type: ignore[override]
         """Return a cursor; making it costs nothing (its sqlite3 cursor lives in execute)."""
@@ -124,7 +130,22 @@ class BufferedConnection(aiosqlite.Connection):
             return await super()._execute(fn, *args, **kwargs)
         if not self._running or not self._connection:
             raise ValueError("Connection closed")
-        return await retry_while_busy(partial(fn, *args, **kwargs), self.busy_timeout)
+        result = await retry_while_busy(partial(fn, *args, **kwargs), self.busy_timeout)
+        await self._let_the_loop_turn()
+        return result
+
+    async def _let_the_loop_turn(self) -> None:
+        """Give the event loop a turn if it has had none for LONGEST_STALL seconds."""
+        loop = asyncio.get_running_loop()
+        if self._turn_due is None:
+            # The loop runs _turned at its next turn; until then, the time counts as a stall.
+            self._turn_due = loop.time() + LONGEST_STALL
+            loop.call_soon(self._turned)
+        elif loop.time() >= self._turn_due:
+            await asyncio.sleep(0)
+
+    def _turned(self) -> None:
+        self._turn_due = None
 
 
 async def retry_while_busy(work: Callable[[], Any], patience: float) -> Any:

@@ -116,3 +116,29 @@ async def test_other_errors_are_not_retried(tmp_path: Path) -> None:
         await connection.close()
     with pytest.raises(ValueError, match="connection"):
         await connection.cursor().execute("SELECT 1")
+
+
+async def test_a_long_run_of_statements_lets_the_loop_turn(tmp_path: Path) -> None:
+    """Inline statements never wait; a long run of them still gives other tasks a turn."""
+    connection = await connect(str(tmp_path / "run.db"), inline=True, check_same_thread=False)
+    turns = 0
+
+    async def count_turns() -> None:
+        nonlocal turns
+        while True:
+            turns += 1
+            await asyncio.sleep(0)
+
+    counter = asyncio.create_task(count_turns())
+    await asyncio.sleep(0)
+    try:
+        cursor = connection.cursor()
+        await cursor.execute("CREATE TABLE t (x)")
+        started, before = time.monotonic(), turns
+        while time.monotonic() - started < 0.2:  # 200 ms of statements, nothing else awaited
+            await cursor.execute("INSERT INTO t VALUES (1)")
+        during = turns - before
+    finally:
+        counter.cancel()
+        await connection.close()
+    assert during >= 10  # at least one turn per LONGEST_STALL (5 ms), give or take
