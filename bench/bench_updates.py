@@ -10,7 +10,7 @@ on 127.0.0.1 and to fresh, migrated databases (SQLite in a temp dir, or PostgreS
    fake's flood control on).
 
 The fake serves from its own event loop in its own thread, so its CPU time is that thread's; the
-bot's is the rest of the process: its event loop thread plus other threads (aiosqlite's workers).
+bot's is the rest of the process: its event loop thread (SQLite included) plus other threads.
 
     .venv/bin/python bench/bench_updates.py [--people 200 --messages 5] [--profile 30]
 """
