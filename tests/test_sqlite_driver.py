@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import sqlite3
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -46,6 +49,29 @@ async def test_cursor_reads_writes_and_counts(tmp_path: Path, inline: bool) -> N
         await connection.close()
 
 
+@dataclass
+class Turns:
+    count: int = 0
+
+
+@asynccontextmanager
+async def loop_turns(pause: float) -> AsyncIterator[Turns]:
+    """Count the event loop's turns meanwhile: a task that counts and sleeps pause s a time."""
+    turns = Turns()
+
+    async def tick() -> None:
+        while True:
+            turns.count += 1
+            await asyncio.sleep(pause)
+
+    ticker = asyncio.create_task(tick())
+    await asyncio.sleep(0)
+    try:
+        yield turns
+    finally:
+        ticker.cancel()
+
+
 def _hold_the_write_lock(path: Path) -> sqlite3.Connection:
     """Open a plain sqlite3 connection (another process, say) and take the write lock."""
     other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
@@ -58,30 +84,21 @@ async def test_inline_waits_for_the_lock_without_holding_up_the_loop(tmp_path: P
     path = tmp_path / "busy.db"
     other = _hold_the_write_lock(path)
     connection = await connect(str(path), inline=True, busy_timeout=5, check_same_thread=False)
-    ticks = 0
-
-    async def tick() -> None:
-        nonlocal ticks
-        while True:
-            ticks += 1
-            await asyncio.sleep(0.01)
-
-    ticker = asyncio.create_task(tick())
     asyncio.get_running_loop().call_later(0.3, other.commit)
     try:
-        started = time.monotonic()
-        await connection.cursor().execute("BEGIN IMMEDIATE")
-        waited = time.monotonic() - started
+        async with loop_turns(0.01) as turns:
+            started = time.monotonic()
+            await connection.cursor().execute("BEGIN IMMEDIATE")
+            waited = time.monotonic() - started
         await connection.cursor().execute("CREATE TABLE t (x)")
         await connection.commit()
     finally:
-        ticker.cancel()
         await connection.close()
         other.close()
     # It got the lock once the other let go, and the loop went on meanwhile (a busy handler in
     # the loop's thread would have stopped the ticker for the whole wait).
     assert waited >= 0.25
-    assert ticks >= 10
+    assert turns.count >= 10
 
 
 @pytest.mark.parametrize("inline", [True, False], ids=["inline", "thread"])
@@ -121,24 +138,14 @@ async def test_other_errors_are_not_retried(tmp_path: Path) -> None:
 async def test_a_long_run_of_statements_lets_the_loop_turn(tmp_path: Path) -> None:
     """Inline statements never wait; a long run of them still gives other tasks a turn."""
     connection = await connect(str(tmp_path / "run.db"), inline=True, check_same_thread=False)
-    turns = 0
-
-    async def count_turns() -> None:
-        nonlocal turns
-        while True:
-            turns += 1
-            await asyncio.sleep(0)
-
-    counter = asyncio.create_task(count_turns())
-    await asyncio.sleep(0)
     try:
         cursor = connection.cursor()
         await cursor.execute("CREATE TABLE t (x)")
-        started, before = time.monotonic(), turns
-        while time.monotonic() - started < 0.2:  # 200 ms of statements, nothing else awaited
-            await cursor.execute("INSERT INTO t VALUES (1)")
-        during = turns - before
+        async with loop_turns(0) as turns:
+            started, before = time.monotonic(), turns.count
+            while time.monotonic() - started < 0.2:  # 200 ms of statements, nothing else awaited
+                await cursor.execute("INSERT INTO t VALUES (1)")
+            during = turns.count - before
     finally:
-        counter.cancel()
         await connection.close()
     assert during >= 10  # at least one turn per LONGEST_STALL (5 ms), give or take
