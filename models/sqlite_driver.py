@@ -113,7 +113,8 @@ class BufferedConnection(aiosqlite.Connection):
         super().__init__(connector, 64)
         self.inline = inline
         self.busy_timeout = busy_timeout
-        # When the event loop was last seen to turn while statements ran inline (see _turned).
+        # When the event loop must get a turn (loop time); None: it has had one since the last
+        # inline statement (_turned ran).
         self._turn_due: float | None = None
 
     def cursor(self) -> BufferedCursor:  # type: ignore[override]
@@ -145,6 +146,7 @@ class BufferedConnection(aiosqlite.Connection):
             await asyncio.sleep(0)
 
     def _turned(self) -> None:
+        """Note that the event loop has turned."""
         self._turn_due = None
 
 
@@ -172,7 +174,7 @@ async def retry_while_busy(work: Callable[[], Any], patience: float) -> Any:
 
 
 def _execute(connection: sqlite3.Connection, sql: str, parameters: Any) -> Outcome:
-    """Execute, fetch and close, on the connection's thread."""
+    """Execute, fetch and close, in one call (inline, or on the connection's thread)."""
     cursor = connection.cursor()
     try:
         cursor.execute(sql, parameters)
@@ -185,7 +187,7 @@ def _execute(connection: sqlite3.Connection, sql: str, parameters: Any) -> Outco
 def _execute_many(
     connection: sqlite3.Connection, sql: str, parameters: Iterable[Sequence[Any]]
 ) -> Outcome:
-    """Executemany and close, on the connection's thread."""
+    """Executemany and close, in one call."""
     cursor = connection.cursor()
     try:
         cursor.executemany(sql, parameters)
