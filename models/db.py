@@ -22,8 +22,6 @@ from models import sqlite_driver
 # system crash (the database stays whole); "full" waits for the disk at every commit, which made
 # a busy bot a third slower here (and wears an SD card).
 SQLITE_SYNCHRONOUS = ("normal", "full")
-# How long a SQLite statement waits while another process (a `buurtbot` command) holds the lock.
-SQLITE_BUSY_TIMEOUT = 5.0
 
 
 def create_engine(
@@ -62,13 +60,7 @@ def _sqlite_connector(url: str, *, inline: bool) -> Callable[[], Awaitable[Any]]
     from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
 
     args, connect_kwargs = SQLiteDialect_aiosqlite().create_connect_args(make_url(url))
-    return partial(
-        sqlite_driver.connect,
-        *args,
-        inline=inline,
-        busy_timeout=SQLITE_BUSY_TIMEOUT,
-        **connect_kwargs,
-    )
+    return partial(sqlite_driver.connect, *args, inline=inline, **connect_kwargs)
 
 
 def _drop_closed(dbapi_connection: Any, _record: Any, _proxy: Any) -> None:
@@ -100,7 +92,7 @@ def _sqlite_begin_immediate(connection: Any) -> None:
     A SQLite transaction that reads and then writes fails at once ("database is locked") when
     another writer committed in between; taking the write lock up front makes it wait its turn
     instead, so two people pressing "Ik help" together both get an answer. In this process
-    the one pooled connection already makes them take turns; SQLITE_BUSY_TIMEOUT covers other
+    the one pooled connection already makes them take turns; sqlite_driver.BUSY_TIMEOUT covers other
     processes on the same file (a `buurtbot` command while the bot runs).
     """
     connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -43,6 +43,9 @@ __all__ = ["BufferedConnection", "connect"]
 Row = tuple[Any, ...]
 # The codes SQLite's busy handler waits on: another connection holds the lock.
 BUSY_CODES = frozenset({sqlite3.SQLITE_BUSY, sqlite3.SQLITE_BUSY_RECOVERY})
+# How long a statement waits, in seconds, while another process (a `buurtbot` command) holds
+# the lock.
+BUSY_TIMEOUT = 5.0
 # The longest pause between two tries while busy, in seconds (SQLite's own handler: 100 ms).
 LONGEST_PAUSE = 0.05
 # Inline statements never wait, so a long run of them (a broadcast's 10,000 outbox rows) would
@@ -197,7 +200,7 @@ def _execute_many(
 
 
 async def connect(
-    database: str, *, inline: bool = True, busy_timeout: float = 5.0, **kwargs: Any
+    database: str, *, inline: bool = True, busy_timeout: float = BUSY_TIMEOUT, **kwargs: Any
 ) -> BufferedConnection:
     """Open a connection (on aiosqlite's thread, a daemon as SQLAlchemy's).
 
