@@ -8,7 +8,7 @@ import logging
 import asyncpg
 import pytest
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.cli import TokenFilter
 from models.db import create_engine
@@ -132,11 +132,13 @@ async def test_a_transaction_left_open_is_rolled_back_before_the_next_user(
     assert rows == [2]
 
 
-async def test_writers_at_once_all_get_their_turn(engine: AsyncEngine) -> None:
+async def test_writers_at_once_all_get_their_turn(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
     """On SQLite they queue for the one pooled connection; on PostgreSQL they run side by side."""
     async with engine.begin() as conn:
         await conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
-    sessions = async_sessionmaker(engine)
+    sessions = sessionmaker
 
     async def write(n: int) -> None:
         async with sessions.begin() as session:
@@ -151,4 +153,54 @@ async def test_writers_at_once_all_get_their_turn(engine: AsyncEngine) -> None:
         assert rows == list(range(40))
     finally:
         async with engine.begin() as conn:  # PostgreSQL's test database is shared by the tests
+            await conn.execute(text("DROP TABLE scratch"))
+
+
+async def test_a_transaction_block_commits_rolls_back_and_always_gives_the_connection_back(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """sessionmaker.begin(): commit at the end, roll back on an error or a cancel; never leak.
+
+    On SQLite the block ends without SQLAlchemy's tasks (models/db.py); a connection it failed
+    to give back would leave the next transaction waiting for the one pooled connection.
+    """
+    async with engine.begin() as conn:
+        await conn.execute(text("CREATE TABLE scratch (n INTEGER)"))
+    try:
+        # A connection not given back would make the next block wait for it: fail instead.
+        async with asyncio.timeout(10):
+            async with sessionmaker.begin() as session:
+                await session.execute(text("INSERT INTO scratch VALUES (1)"))
+
+            async def failing() -> None:
+                async with sessionmaker.begin() as session:
+                    await session.execute(text("INSERT INTO scratch VALUES (2)"))
+                    raise ValueError("a handler failed")
+
+            with pytest.raises(ValueError, match="a handler failed"):
+                await failing()
+            inside = asyncio.Event()
+
+            async def cancelled_midway() -> None:
+                async with sessionmaker.begin() as session:
+                    await session.execute(text("INSERT INTO scratch VALUES (3)"))
+                    inside.set()
+                    await asyncio.sleep(10)
+
+            task = asyncio.create_task(cancelled_midway())
+            await inside.wait()
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
+            async with sessionmaker() as session:  # the plain session block closes as well
+                await session.execute(text("SELECT 1"))
+            for n in (4, 5):  # the pool has every connection back (SQLite: its only one)
+                async with sessionmaker.begin() as session:
+                    await session.execute(text("INSERT INTO scratch VALUES (:n)"), {"n": n})
+            async with engine.connect() as conn:
+                rows = await conn.execute(text("SELECT n FROM scratch ORDER BY n"))
+                assert rows.scalars().all() == [1, 4, 5]
+            assert engine.pool.checkedout() == 0
+    finally:
+        async with asyncio.timeout(5), engine.begin() as conn:
             await conn.execute(text("DROP TABLE scratch"))
