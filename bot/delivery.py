@@ -167,10 +167,11 @@ class Dispatcher:
 
     async def _record(self, session: AsyncSession, results: list[Result]) -> None:
         """Store what came of each send: sent, to retry, or given up (and who blocked the bot)."""
+        sent = [message.id for message, error, _, _ in results if error is None]
+        await outbox.mark_sent(session, sent, now=self._clock.now())
         for message, error, retry, blocked in results:
             self._report(error, retry, blocked)
             if error is None:
-                await outbox.mark_sent(session, message.id, now=self._clock.now())
                 continue
             await outbox.mark_failed(session, message.id, error=error, retry_at=retry)
             if blocked and message.person_id is not None:

@@ -8,10 +8,11 @@ dispatcher sends what is due. So a crash or Telegram's 429/5xx loses nothing, an
 from __future__ import annotations
 
 import enum
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, select, update
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -143,15 +144,26 @@ async def claim_due(
     return messages
 
 
+# Built once, as plain table statements: the dispatcher runs them after every batch it sends,
+# and building (and keying for the compile cache) an ORM update costs more than running it.
+_TABLE = OutboxMessage.__table__
+_MARK_SENT = (
+    update(_TABLE)
+    .where(_TABLE.c.id == bindparam("message_id"))
+    .values(status=Status.SENT, sent_at=bindparam("at"), last_error=None)
+)
+_RELEASE_STALE = (
+    update(_TABLE)
+    .where(_TABLE.c.status == Status.SENDING, _TABLE.c.taken_at < bindparam("before"))
+    .values(status=Status.PENDING)
+)
+
+
 async def release_stale(
     session: AsyncSession, *, now: datetime, after: timedelta = timedelta(minutes=10)
 ) -> int:
     """Requeue messages taken long ago and never finished (a sender that died mid-way)."""
-    result = await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.status == Status.SENDING, OutboxMessage.taken_at < now - after)
-        .values(status=Status.PENDING)
-    )
+    result = await session.execute(_RELEASE_STALE, {"before": now - after})
     return result.rowcount or 0
 
 
@@ -162,13 +174,10 @@ async def mark_cancelled(session: AsyncSession, message_id: int) -> None:
     )
 
 
-async def mark_sent(session: AsyncSession, message_id: int, *, now: datetime) -> None:
-    """Record that a message went out."""
-    await session.execute(
-        update(OutboxMessage)
-        .where(OutboxMessage.id == message_id)
-        .values(status=Status.SENT, sent_at=now, last_error=None)
-    )
+async def mark_sent(session: AsyncSession, message_ids: Sequence[int], *, now: datetime) -> None:
+    """Record that these messages went out (in one statement, run for each)."""
+    if message_ids:
+        await session.execute(_MARK_SENT, [{"message_id": i, "at": now} for i in message_ids])
 
 
 async def mark_failed(

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
@@ -145,3 +147,31 @@ async def test_a_persons_due_daily_items_are_taken_together_past_the_batch_limit
         assert sorted(m.payload["text"] for m in claimed) == ["11-0", "11-1", "11-2"]
         claimed = await outbox.claim_due(session, now=clock.now(), limit=1)
         assert sorted(m.payload["text"] for m in claimed) == ["22-0", "22-1"]
+
+
+async def test_sent_messages_are_marked_together_and_stale_ones_requeued(
+    sessionmaker: async_sessionmaker[AsyncSession], clock: FakeClock
+) -> None:
+    """mark_sent records a whole batch; release_stale requeues only what was taken long ago."""
+    async with sessionmaker.begin() as session:
+        for chat_id in (1, 2, 3, 4):
+            await outbox.enqueue(session, kind=Kind.TEXT, chat_id=chat_id, now=clock.now())
+        taken = await outbox.claim_due(session, now=clock.now())
+        taken[0].last_error = "timed out once"
+    first, second, third, fourth = (m.id for m in taken)
+    later = clock.now() + timedelta(minutes=11)
+    async with sessionmaker.begin() as session:
+        await outbox.mark_sent(session, [first, second], now=later)
+        await outbox.mark_sent(session, [], now=later)  # an all-failed batch marks nothing
+        await session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == fourth).values(taken_at=later)
+        )
+        assert await outbox.release_stale(session, now=later) == 1  # third: taken 11 min ago
+    async with sessionmaker() as session:
+        rows = {m.id: m for m in await session.scalars(select(OutboxMessage))}
+    assert [rows[i].status for i in (first, second, third, fourth)] == [
+        Status.SENT, Status.SENT, Status.PENDING, Status.SENDING
+    ]  # fmt: skip
+    assert rows[first].sent_at == later
+    assert rows[first].last_error is None
+    assert rows[third].sent_at is None

@@ -125,13 +125,17 @@ async def set_home_area(
     return wijk, buurt
 
 
+# Built once: asked at every onboarding step of someone without a home wijk.
+_ANY_WIJK = select(Wijk.id).limit(1)
+
+
 async def onboarding_step(session: AsyncSession, person: Person) -> OnboardingStep | None:
     """Return the first onboarding step the person has not done, or None when done."""
     if person.language is None:
         return OnboardingStep.LANGUAGE
     if not has_current_consent(person, notice_version(session)):
         return OnboardingStep.CONSENT
-    if person.home_wijk_id is None and await session.scalar(select(Wijk.id).limit(1)):
+    if person.home_wijk_id is None and await session.scalar(_ANY_WIJK):
         return OnboardingStep.WIJK
     return None
 

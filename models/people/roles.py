@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, UniqueConstraint, select
+from sqlalchemy import ForeignKey, String, UniqueConstraint, bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -73,15 +73,16 @@ def _insert(session: AsyncSession) -> Any:
     return dialect_insert(session_dialect(session))
 
 
+# Built once: most updates read the person's roles (building a select anew costs more than
+# SQLite takes to run it).
+_ROLES = select(RoleAssignment.role, RoleAssignment.wijk_id).where(
+    RoleAssignment.person_id == bindparam("person_id")
+)
+
+
 async def roles_of(session: AsyncSession, person: Person) -> Roles:
     """Load the person's roles."""
-    rows = (
-        await session.execute(
-            select(RoleAssignment.role, RoleAssignment.wijk_id).where(
-                RoleAssignment.person_id == person.id
-            )
-        )
-    ).all()
+    rows = (await session.execute(_ROLES, {"person_id": person.id})).all()
     city: set[Role] = set()
     by_wijk: dict[int, set[Role]] = {}
     for role, wijk_id in rows:
