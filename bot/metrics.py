@@ -83,12 +83,18 @@ class Metrics:
         for outcome in DELIVERY_OUTCOMES:  # show zeros before the first delivery
             self.deliveries.labels(outcome)
         self.last_update_at: float | None = None
+        # Each kind's counter and histogram, looked up once: labels() takes a lock and checks
+        # its arguments, on every update.
+        self._per_kind: dict[str, tuple[Any, Any]] = {}
 
     def observe_update(self, update: object, seconds: float) -> None:
         """Count one handled update and its handling time."""
         kind = update_kind(update)
-        self.updates.labels(kind).inc()
-        self.latency.labels(kind).observe(seconds)
+        metrics = self._per_kind.get(kind)
+        if metrics is None:
+            metrics = self._per_kind[kind] = (self.updates.labels(kind), self.latency.labels(kind))
+        metrics[0].inc()
+        metrics[1].observe(seconds)
         self.last_update_at = time.time()
         self.last_update.set(self.last_update_at)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, bindparam, select, update
@@ -105,21 +106,28 @@ async def enqueue(
     return message
 
 
+@cache
+def _due_query(dialect: str) -> Any:
+    """Build (once per dialect: the dispatcher asks all the time) the query for due messages."""
+    query = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == Status.PENDING, OutboxMessage.due_at <= bindparam("now"))
+        # Announcements last: a large one must not hold up an introduction or a reminder.
+        .order_by(OutboxMessage.broadcast_id.is_not(None), OutboxMessage.due_at, OutboxMessage.id)
+        .limit(bindparam("limit"))
+    )
+    if dialect == "postgresql":
+        # Two bot processes (active and standby) never take the same message.
+        query = query.with_for_update(skip_locked=True)
+    return query
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int = 50
 ) -> list[OutboxMessage]:
     """Take up to limit due messages, oldest first, and mark them as being sent."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.status == Status.PENDING, OutboxMessage.due_at <= now)
-        # Announcements last: a large one must not hold up an introduction or a reminder.
-        .order_by(OutboxMessage.broadcast_id.is_not(None), OutboxMessage.due_at, OutboxMessage.id)
-        .limit(limit)
-    )
-    if session.bind.dialect.name == "postgresql":
-        # Two bot processes (active and standby) never take the same message.
-        query = query.with_for_update(skip_locked=True)
-    messages = list(await session.scalars(query))
+    query = _due_query(session.bind.dialect.name)
+    messages = list(await session.scalars(query, {"now": now, "limit": limit}))
     # A person's daily message is one message: take all their due items, even past the limit.
     digest_chats = {m.chat_id for m in messages if m.kind == Kind.DIGEST}
     if digest_chats:
