@@ -10,8 +10,8 @@ from telegram.ext import Application
 
 from bot.sandbox.telegram import FakeTelegram
 from models.base import utcnow
-from models.conversations import ConversationState
-from tests.conftest import ADMIN_ID, BotRunner
+from models.conversations import ConversationState, FlowData
+from tests.conftest import ADMIN_ID, BotRunner, eventually
 from tests.people import onboarded
 
 
@@ -44,3 +44,27 @@ async def test_a_flow_left_before_a_restart_times_out(
     await bot_runner.start()
     await ann.send("hallo, ik wil hulp bij boodschappen")
     assert "Ik begrijp losse berichten nog niet" in (await ann.next_message()).text
+
+
+async def test_each_step_of_a_flow_is_stored_once_its_update_is_handled(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A crash right after a step keeps that step: its draft and state are in the database.
+
+    PTB marks an update's person for persistence only after every handler ran; the bot then
+    writes at once. Waiting for PTB's own interval (seconds) would lose the step in a crash.
+    """
+    ann = await onboarded(telegram, "Ann")
+    await ann.send("/vraag")
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    await ann.next_message()
+    await ann.send("Wie kan morgen brood voor me halen?")
+    assert "Wanneer" in (await ann.next_message()).text
+
+    async def stored() -> bool:
+        async with sessionmaker() as session:
+            flow = await session.get(FlowData, ann.id)
+        return flow is not None and "brood" in str(flow.data)
+
+    # Well within PTB's own interval of five seconds (bot/persistence.py).
+    await eventually(stored, seconds=1.0)
