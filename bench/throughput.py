@@ -43,6 +43,7 @@ from bench_updates import (
     percentile,
     running,
 )
+from fake_process import FakeProcess
 from sqlalchemy import select
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
@@ -60,6 +61,7 @@ from tests.test_requests_flow import ask
 
 # Information points near the residents: the nearest three are shown.
 POINTS = 3
+GROUP = "Buurtgroep Noord"
 Load = tuple[int, float, int]  # updates queued, wall seconds, the stopwatch's mark
 
 
@@ -196,15 +198,21 @@ async def _no_preparation(users: list[FakeUser]) -> None:
     """Prepare nothing: an echo bot needs no residents set up."""
 
 
-async def link_the_group(url: str, fake: FakeTelegram) -> None:
+async def group_id(fake: Any) -> int:
+    """Add the wijk group to the fake (in this process or its own); return its chat id."""
+    if isinstance(fake, FakeTelegram):
+        return fake.add_group(title=GROUP, members=[]).id
+    return await fake.add_group(GROUP)  # type: ignore[no-any-return]
+
+
+async def link_the_group(url: str, chat_id: int) -> None:
     """Link the wijk group of Noord and add three information points near the residents."""
     engine = create_engine(url)
     async with create_sessionmaker(engine).begin() as session:
         noord = await session.scalar(select(Wijk).where(Wijk.code == "N"))
         assert noord is not None
-        group = next(iter(fake.world.groups.values()))
-        await link_group(session, chat_id=group.id, thread_id=None, wijk_id=noord.id,
-                         title=group.title, linked_by_id=None)  # fmt: skip
+        await link_group(session, chat_id=chat_id, thread_id=None, wijk_id=noord.id,
+                         title=GROUP, linked_by_id=None)  # fmt: skip
         for i in range(POINTS):
             session.add(
                 InfoPoint(key=f"p{i}", name=f"Buurthuis {i}", kind="buurthuis", services=[],
@@ -228,6 +236,24 @@ async def measure(name: str, build: BotFactory, load: Any) -> Run:
             calls = await thread.run(_calls(fake)) - before
             latencies = await thread.run(_latencies(fake, mark))
     return Run(name, updates, wall, latencies, calls, cpu - fake_cpu, fake_cpu)
+
+
+async def measure_apart(name: str, build: BotFactory, load: tuple[str, dict[str, int]]) -> Run:
+    """measure(), with the fake and its people in a process of their own (fake_process.py)."""
+    async with FakeProcess(flood_control=False) as child:
+        endpoint = child.endpoint
+        endpoint.add_group = lambda title: child.call("add_group", title=title)
+        app, prepare = await build(endpoint)
+        async with running(app):
+            await prepare([])
+            before = await child.call("calls")
+            cpu, fake_cpu = time.process_time(), await child.call("cpu")
+            updates, wall, mark = await child.call("load", kind=load[0], **load[1])
+            fake_cpu = await child.call("cpu") - fake_cpu
+            cpu = time.process_time() - cpu  # this process holds the bot only
+            calls = await child.call("calls") - before
+            latencies = await child.call("latencies", mark=mark)
+    return Run(name, updates, wall, latencies, calls, cpu, fake_cpu)
 
 
 async def _latencies(fake: FakeTelegram, mark: int) -> list[float]:
@@ -264,8 +290,7 @@ async def main(args: argparse.Namespace) -> None:
             app = build_application(config)
 
             async def prepare(_users: list[FakeUser]) -> None:
-                fake.add_group(title="Buurtgroep Noord", members=[])
-                await link_the_group(url, fake)
+                await link_the_group(url, await group_id(fake))
 
             return app, prepare
 
@@ -273,7 +298,8 @@ async def main(args: argparse.Namespace) -> None:
             return await mix_in_linked_group(fake, args.people)
 
         where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
-        print(f"{args.people} residents at once, realistic mix, limiter off, {where}")
+        apart = "the fake in its own process" if args.fake_process else "the fake in a thread"
+        print(f"{args.people} residents at once, realistic mix, limiter off, {where}, {apart}")
         columns = (
             "updates",
             "wall s",
@@ -289,14 +315,23 @@ async def main(args: argparse.Namespace) -> None:
         rounds = []
         try:
             for number in range(1, args.rounds + 1):
-                ours = await measure(f"buurtbot #{number}", buurtbot, buurtbot_mix)
+                if args.fake_process:
+                    mix = ("mix", {"people": args.people})
+                    ours = await measure_apart(f"buurtbot #{number}", buurtbot, mix)
+                else:
+                    ours = await measure(f"buurtbot #{number}", buurtbot, buurtbot_mix)
                 per_person = max(1, round(ours.updates / args.people))
 
                 async def echo_run(fake: FakeTelegram, n: int = per_person) -> Load:
                     return await echo_load(fake, args.people, n)
 
-                bare = await measure(f"echo #{number}", echo_bot, echo_run)
-                same = await measure(f"echo/aiohttp #{number}", aiohttp_echo_bot, echo_run)
+                if args.fake_process:
+                    texts = ("echo", {"people": args.people, "per_person": per_person})
+                    bare = await measure_apart(f"echo #{number}", echo_bot, texts)
+                    same = await measure_apart(f"echo/aiohttp #{number}", aiohttp_echo_bot, texts)
+                else:
+                    bare = await measure(f"echo #{number}", echo_bot, echo_run)
+                    same = await measure(f"echo/aiohttp #{number}", aiohttp_echo_bot, echo_run)
                 for run in (ours, bare, same):
                     report(run)
                 rounds.append((ours, bare, same))
@@ -332,4 +367,9 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=60)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--database-url", default=None)
+    parser.add_argument(
+        "--fake-process",
+        action="store_true",
+        help="run the fake and its people in a process of their own, not in a thread",
+    )
     asyncio.run(main(parser.parse_args()))
