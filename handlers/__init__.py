@@ -77,7 +77,10 @@ PERSIST_GROUP = 100
 
 async def write_persistence(_update: object, context: BuurtContext) -> None:
     """Write changed conversation states and flow data now, not at the next interval."""
-    await context.application.update_persistence()
+    application = context.application
+    await application.update_persistence()
+    if isinstance(application.persistence, DatabasePersistence):
+        await application.persistence.durable()
 
 
 def register_all(application: Application) -> None:

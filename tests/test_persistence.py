@@ -1,0 +1,83 @@
+"""Conversation states and flow data: queued, written in shared rounds, durable when awaited."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.persistence import DatabasePersistence
+from models.conversations import ConversationState, FlowData
+
+
+async def stored(sessionmaker: async_sessionmaker[AsyncSession]) -> tuple[dict, dict]:
+    """Return what the database holds: states by (name, key), flow data by person."""
+    async with sessionmaker() as session:
+        states = {
+            (s.name, s.key): s.state for s in await session.scalars(select(ConversationState))
+        }
+        flows = {f.telegram_id: f.data for f in await session.scalars(select(FlowData))}
+    return states, flows
+
+
+def count_commits(engine: AsyncEngine) -> list[int]:
+    """Count the engine's commits from now on (one item per commit)."""
+    commits: list[int] = []
+    event.listen(engine.sync_engine, "commit", lambda _conn: commits.append(1))
+    return commits
+
+
+async def test_updates_that_finish_together_share_one_transaction(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    persistence = DatabasePersistence(sessionmaker)
+    commits = count_commits(engine)
+
+    async def one_update(person: int) -> None:
+        await persistence.update_conversation("ask", (person, person), 2)
+        await persistence.update_user_data(person, {"ask": {"description": f"brood {person}"}})
+        await persistence.durable()
+
+    await asyncio.gather(*(one_update(p) for p in range(1, 11)))
+    states, flows = await stored(sessionmaker)
+    assert states == {("ask", f"[{p}, {p}]"): 2 for p in range(1, 11)}
+    assert flows[7] == {"ask": {"description": "brood 7"}}
+    assert len(commits) == 1  # ten people's steps, one transaction
+
+    # Unchanged data is not written again; an ended flow is deleted, in order.
+    await persistence.update_user_data(1, {"ask": {"description": "brood 1"}})
+    await persistence.update_conversation("ask", (1, 1), None)
+    await persistence.update_user_data(1, {})
+    await persistence.durable()
+    states, flows = await stored(sessionmaker)
+    assert ("ask", "[1, 1]") not in states
+    assert 1 not in flows
+    assert len(commits) == 2
+
+
+async def test_a_failed_round_is_reported_and_written_again_when_offered_again(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    persistence = DatabasePersistence(sessionmaker)
+    failing = True
+
+    def fail_once(*_args: Any) -> None:
+        if failing:
+            raise RuntimeError("disk full")
+
+    event.listen(engine.sync_engine, "commit", fail_once)
+    await persistence.update_conversation("ask", (5, 5), 3)
+    await persistence.update_user_data(5, {"ask": {"description": "soep"}})
+    with pytest.raises(RuntimeError, match="disk full"):
+        await persistence.durable()
+    failing = False
+    # PTB offers the same state and data again (the next update): now they are written.
+    await persistence.update_conversation("ask", (5, 5), 3)
+    await persistence.update_user_data(5, {"ask": {"description": "soep"}})
+    await persistence.flush()  # what PTB awaits when the bot stops
+    states, flows = await stored(sessionmaker)
+    assert states == {("ask", "[5, 5]"): 3}
+    assert flows == {5: {"ask": {"description": "soep"}}}
