@@ -74,8 +74,12 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             self._round.add_done_callback(_log_failure)
 
     async def durable(self) -> None:
-        """Return once everything queued so far is committed; raise if its round failed."""
-        if self._last is not None:
+        """Return once everything queued so far is committed; raise if its round fails.
+
+        A round that has already ended raises nothing here: whoever queued in it was waiting
+        when it ended (and it was logged), and later updates must not repeat its failure.
+        """
+        if self._last is not None and not self._last.done():
             await asyncio.shield(self._last)
 
     async def _commit_round(self) -> None:
