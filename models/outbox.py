@@ -17,7 +17,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, bindparam, se
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, utcnow
+from models.base import Base, session_dialect, utcnow
 
 
 class Kind(enum.StrEnum):
@@ -126,7 +126,7 @@ async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int = 50
 ) -> list[OutboxMessage]:
     """Take up to limit due messages, oldest first, and mark them as being sent."""
-    query = _due_query(session.bind.dialect.name)
+    query = _due_query(session_dialect(session))
     messages = list(await session.scalars(query, {"now": now, "limit": limit}))
     # A person's daily message is one message: take all their due items, even past the limit.
     digest_chats = {m.chat_id for m in messages if m.kind == Kind.DIGEST}
