@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import MutableMapping
 from copy import deepcopy
 from typing import Any
 
@@ -23,8 +23,6 @@ STATE_REFRESH = 60.0
 # update); an update is done (and the person's next one handled) at most this much later.
 ROUND_WINDOW = 0.005
 ConversationDict = MutableMapping[ConversationKey, object]
-# One write of a round, and what to forget if the round's transaction fails.
-Write = tuple[Callable[[AsyncSession], Awaitable[None]], Callable[[], None]]
 # What the database holds when a write of it failed: equal to nothing, so it is written again.
 _UNKNOWN = object()
 
@@ -59,16 +57,17 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         self._states: dict[tuple[str, str], tuple[object, float]] = {}
         # PTB hands over changes as separate calls. They are queued, not written one by one: a
         # round (a task) writes everything queued by the time it starts, in one transaction, so
-        # updates that finish together share it. durable() waits for the newest round; rounds
-        # commit one at a time, in the order they started, so it covers all that was queued.
-        self._writes: list[Write] = []
+        # updates that finish together share it, and only each row's newest value is written.
+        # durable() waits for the newest round; rounds commit one at a time, in the order they
+        # started, so it covers all that was queued.
+        self._due_states: dict[conversations.StateKey, object | None] = {}
+        self._due_flows: dict[int, dict[Any, Any] | None] = {}
         self._round: asyncio.Task[None] | None = None
         self._last: asyncio.Task[None] | None = None
         self._one_at_a_time = asyncio.Lock()
 
-    def _store(self, write: Write) -> None:
-        """Queue a write for the next round (durable() waits for it)."""
-        self._writes.append(write)
+    def _round_ahead(self) -> None:
+        """Start a round for what was just queued, unless one is waiting already."""
         if self._round is None:
             self._round = self._last = asyncio.create_task(self._commit_round())
             self._round.add_done_callback(_log_failure)
@@ -86,14 +85,17 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         """Wait a moment and for the round before (more writes join), then commit them all."""
         await asyncio.sleep(ROUND_WINDOW)
         async with self._one_at_a_time:
-            writes, self._writes, self._round = self._writes, [], None
+            states, flows = self._due_states, self._due_flows
+            self._due_states, self._due_flows, self._round = {}, {}, None
             try:
                 async with self._sessionmaker.begin() as session:
-                    for write, _ in writes:
-                        await write(session)
+                    await conversations.write_changes(session, states, flows)
             except BaseException:
-                for _, forget in writes:
-                    forget()  # offered again, they are written again
+                # What the database holds is unknown now: offered again, it is written again.
+                for name, key in states:
+                    self._states[(name, repr(key))] = (_UNKNOWN, 0.0)
+                for person in flows:
+                    self._stored[person] = _UNKNOWN
                 raise
 
     async def get_user_data(self) -> dict[int, dict[Any, Any]]:
@@ -107,21 +109,14 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
         """Store one person's flow data, if it changed."""
         if self._stored.get(user_id, {}) == data:
             return
-        stored = self._stored[user_id] = deepcopy(data)
-
-        async def write(session: AsyncSession) -> None:
-            await conversations.save_flow_data(session, user_id, stored)
-
-        self._store((write, lambda: self._stored.__setitem__(user_id, _UNKNOWN)))
+        self._due_flows[user_id] = self._stored[user_id] = deepcopy(data)
+        self._round_ahead()
 
     async def drop_user_data(self, user_id: int) -> None:
         """Forget one person's flow data."""
         self._stored.pop(user_id, None)
-
-        async def write(session: AsyncSession) -> None:
-            await conversations.drop_flow_data(session, user_id)
-
-        self._store((write, lambda: self._stored.__setitem__(user_id, _UNKNOWN)))
+        self._due_flows[user_id] = None
+        self._round_ahead()
 
     async def refresh_user_data(self, user_id: int, user_data: dict[Any, Any]) -> None:
         """Keep the in-memory copy: it is written through after every update."""
@@ -156,11 +151,8 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
             self._states.pop(where, None)
         else:
             self._states[where] = (new_state, now)
-
-        async def write(session: AsyncSession) -> None:
-            await conversations.save_conversation(session, name, key, new_state)
-
-        self._store((write, lambda: self._states.__setitem__(where, (_UNKNOWN, 0.0))))
+        self._due_states[(name, key)] = new_state
+        self._round_ahead()
 
     # Not stored: see the class docstring. PTB still requires the methods.
     async def get_chat_data(self) -> dict[int, dict[Any, Any]]:

@@ -72,23 +72,13 @@ def _save_flow(dialect: str) -> Any:
     return _upsert(dialect, FlowData.__table__, ["telegram_id"], ["data"])
 
 
-# Built once, like the two above: these run after most updates (see bot/persistence.py).
-_DROP_STATE = delete(ConversationState).where(
-    ConversationState.name == bindparam("name"), ConversationState.key == bindparam("key")
+# Built once, like the two above: these run after most updates (see bot/persistence.py). Core
+# statements on the tables, not ORM ones: the ORM takes many rows (executemany) only by key.
+_STATES, _FLOWS = ConversationState.__table__, FlowData.__table__
+_DROP_STATE = delete(_STATES).where(
+    _STATES.c.name == bindparam("name"), _STATES.c.key == bindparam("key")
 )
-_DROP_FLOW = delete(FlowData).where(FlowData.telegram_id == bindparam("telegram_id"))
-
-
-async def save_conversation(
-    session: AsyncSession, name: str, key: tuple[int | str, ...], state: Any
-) -> None:
-    """Store one state, or delete it when the conversation ended (state None)."""
-    encoded = _encode_key(key)
-    if state is None:
-        await session.execute(_DROP_STATE, {"name": name, "key": encoded})
-    else:
-        params = {"name": name, "key": encoded, "state": state, "now": utcnow()}
-        await session.execute(_save_state(session_dialect(session)), params)
+_DROP_FLOW = delete(_FLOWS).where(_FLOWS.c.telegram_id == bindparam("telegram_id"))
 
 
 async def load_flow_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
@@ -97,15 +87,40 @@ async def load_flow_data(session: AsyncSession) -> dict[int, dict[str, Any]]:
     return {row.telegram_id: dict(row.data) for row in rows}
 
 
-async def save_flow_data(session: AsyncSession, telegram_id: int, data: dict[str, Any]) -> None:
-    """Store a person's flow data; an empty dict removes the row."""
-    if not data:
-        await drop_flow_data(session, telegram_id)
-    else:
-        params = {"telegram_id": telegram_id, "data": data, "now": utcnow()}
-        await session.execute(_save_flow(session_dialect(session)), params)
+StateKey = tuple[str, tuple[int | str, ...]]  # (conversation name, PTB's key)
 
 
-async def drop_flow_data(session: AsyncSession, telegram_id: int) -> None:
-    """Forget a person's flow data."""
-    await session.execute(_DROP_FLOW, {"telegram_id": telegram_id})
+async def write_changes(
+    session: AsyncSession,
+    states: dict[StateKey, Any],
+    flows: dict[int, dict[str, Any] | None],
+) -> None:
+    """Store conversation states and flow data; None (or an empty dict) deletes the row.
+
+    Each kind of change goes to the database as one statement with many rows (executemany):
+    one round trip on PostgreSQL however many people's steps a round holds. A key appears
+    once per dict, which INSERT ... ON CONFLICT needs (one row may not be changed twice).
+    """
+    now, dialect = utcnow(), session_dialect(session)
+    saved = [
+        {"name": name, "key": _encode_key(key), "state": state, "now": now}
+        for (name, key), state in states.items()
+        if state is not None
+    ]
+    ended = [
+        {"name": name, "key": _encode_key(key)}
+        for (name, key), state in states.items()
+        if state is None
+    ]
+    kept = [
+        {"telegram_id": person, "data": data, "now": now} for person, data in flows.items() if data
+    ]
+    dropped = [{"telegram_id": person} for person, data in flows.items() if not data]
+    for statement, rows in (
+        (_save_state(dialect), saved),
+        (_DROP_STATE, ended),
+        (_save_flow(dialect), kept),
+        (_DROP_FLOW, dropped),
+    ):
+        if rows:
+            await session.execute(statement, rows)

@@ -82,3 +82,44 @@ async def test_a_failed_round_is_reported_and_written_again_when_offered_again(
     states, flows = await stored(sessionmaker)
     assert states == {("ask", "[5, 5]"): 3}
     assert flows == {5: {"ask": {"description": "soep"}}}
+
+
+def count_statements(engine: AsyncEngine) -> list[str]:
+    """Record the engine's statements from now on (an executemany counts once)."""
+    statements: list[str] = []
+
+    def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        statements.append(statement.split()[0])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", record)
+    return statements
+
+
+async def test_a_round_writes_each_row_once_with_its_newest_value(
+    engine: AsyncEngine, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    persistence = DatabasePersistence(sessionmaker)
+    await persistence.update_conversation("ask", (1, 1), 2)
+    await persistence.update_user_data(1, {"ask": {"description": "brood"}})
+    await persistence.durable()
+    statements = count_statements(engine)
+
+    # Within one round: person 1 ends the flow; person 2 moves on twice; person 3 starts one and
+    # drops it again; person 4 starts one.
+    await persistence.update_conversation("ask", (1, 1), None)
+    await persistence.update_user_data(1, {})
+    await persistence.update_conversation("ask", (2, 2), 2)
+    await persistence.update_conversation("ask", (2, 2), 3)
+    await persistence.update_user_data(2, {"ask": {"description": "eerst"}})
+    await persistence.update_user_data(2, {"ask": {"description": "daarna"}})
+    await persistence.update_user_data(3, {"ask": {"description": "toch niet"}})
+    await persistence.drop_user_data(3)
+    await persistence.update_conversation("settings", (4, 4), 1)
+    await persistence.durable()
+    written = list(statements)
+
+    states, flows = await stored(sessionmaker)
+    assert states == {("ask", "[2, 2]"): 3, ("settings", "[4, 4]"): 1}
+    assert flows == {2: {"ask": {"description": "daarna"}}}
+    # One statement per kind of change, however many rows: two upserts and two deletes.
+    assert sorted(written) == ["DELETE", "DELETE", "INSERT", "INSERT"]
