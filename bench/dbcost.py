@@ -3,8 +3,9 @@
 A script, not a test: it prints figures and asserts nothing. Most updates open one or two short
 transactions (the person's upsert, a read or two, the persistence round), so this is the floor
 under an update's cost: an empty session, one statement in a transaction, two statements, the
-person's upsert in a transaction and without one (autocommit), each --repeat times after a
-warm-up, CPU and wall ms per transaction.
+person's upsert in a transaction and without one (autocommit), `SELECT 1` on a connection without
+a session and (PostgreSQL) on asyncpg alone, each --repeat times after a warm-up, CPU and wall ms
+per transaction.
 
     .venv/bin/python bench/dbcost.py [--repeat 2000] [--database-url postgresql+asyncpg://...]
 """
@@ -85,16 +86,37 @@ async def run(url: str, repeat: int) -> None:
         async with autocommit.begin() as session:
             await touch(session)
 
-    print(f"{'':44} {'CPU ms':>7} {'wall ms':>7}")
-    for name, step in [
+    async def connection_one() -> None:
+        async with engine.begin() as connection:
+            await connection.execute(text("SELECT 1"))
+
+    steps = [
         ("session, no statement", empty),
         ("transaction: SELECT 1", one),
         ("transaction: SELECT 1, SELECT 1", two),
         ("transaction: the person, as ORM object", person),
         ("transaction: the person's upsert (touch)", upsert),
         ("autocommit: the person's upsert (touch)", upsert_autocommit),
-    ]:
+        ("connection (no session): SELECT 1", connection_one),
+    ]
+    driver = None
+    if engine.dialect.name == "postgresql":
+        # The floor under the database layer: the same transaction straight on the driver.
+        import asyncpg
+
+        driver = await asyncpg.connect(url.replace("postgresql+asyncpg", "postgresql", 1))
+
+        async def driver_one() -> None:
+            assert driver is not None
+            async with driver.transaction():
+                await driver.fetch("SELECT 1")
+
+        steps.append(("asyncpg alone: SELECT 1", driver_one))
+    print(f"{'':44} {'CPU ms':>7} {'wall ms':>7}")
+    for name, step in steps:
         await measure(name, step, repeat)
+    if driver is not None:
+        await driver.close()
     await engine.dispose()
 
 
