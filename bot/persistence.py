@@ -68,7 +68,9 @@ class DatabasePersistence(BasePersistence[dict[Any, Any], dict[Any, Any], dict[A
 
     def _round_ahead(self) -> None:
         """Start a round for what was just queued, unless one is waiting already."""
-        if self._round is None:
+        # A round lets go of _round when it takes the queue; one that is done but still holds it
+        # was cancelled before (the loop shutting down), and its writes wait for a new round.
+        if self._round is None or self._round.done():
             self._round = self._last = asyncio.create_task(self._commit_round())
             self._round.add_done_callback(_log_failure)
 

@@ -123,3 +123,20 @@ async def test_a_round_writes_each_row_once_with_its_newest_value(
     assert flows == {2: {"ask": {"description": "daarna"}}}
     # One statement per kind of change, however many rows: two upserts and two deletes.
     assert sorted(written) == ["DELETE", "DELETE", "INSERT", "INSERT"]
+
+
+async def test_a_round_cancelled_before_it_wrote_leaves_its_writes_to_the_next(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    persistence = DatabasePersistence(sessionmaker)
+    await persistence.update_conversation("ask", (6, 6), 2)
+    round_ = persistence._round
+    assert round_ is not None
+    round_.cancel()  # e.g. the loop shutting down while the round waits for more writes
+    with pytest.raises(asyncio.CancelledError):
+        await round_
+    await persistence.update_user_data(6, {"ask": {"description": "melk"}})
+    await persistence.durable()
+    states, flows = await stored(sessionmaker)
+    assert states == {("ask", "[6, 6]"): 2}
+    assert flows == {6: {"ask": {"description": "melk"}}}
