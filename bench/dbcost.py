@@ -63,7 +63,7 @@ async def run(url: str, repeat: int) -> None:
     async def empty() -> None:
         # No statement: the session takes no connection and nothing goes to the database.
         async with sessions.begin() as session:
-            assert session.in_transaction()
+            assert session.is_active
 
     async def one() -> None:
         async with sessions.begin() as session:
