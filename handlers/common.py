@@ -18,7 +18,7 @@ from telegram.warnings import PTBUserWarning
 from bot.context import BuurtContext
 from bot.i18n import Translator, pick_language, translator
 from bot.telegram_bot import BuurtBot, Markup
-from models.people import Person, Roles, clean_display_name, roles_of, touch_person
+from models.people import Person, Roles, clean_display_name, touch_person_with_roles
 
 # Longest piece of typed text we ever echo back, so a reply always fits Telegram's limit.
 ECHO_MAX = 60
@@ -26,10 +26,15 @@ ECHO_MAX = 60
 
 @dataclass(frozen=True)
 class Caller:
-    """The person behind an update, with their translator."""
+    """The person behind an update, with their translator and their roles.
+
+    The roles are read with the person at the start of the update's transaction; code that
+    changes roles reads them again (roles_of).
+    """
 
     person: Person
     t: Translator
+    roles: Roles
 
     @property
     def language(self) -> str:
@@ -46,7 +51,7 @@ async def identify(session: AsyncSession, update: Update, context: BuurtContext)
     """Create or refresh the person behind the update and pick their language."""
     user = update.effective_user
     assert user is not None
-    person = await touch_person(
+    person, roles = await touch_person_with_roles(
         session,
         telegram_id=user.id,
         display_name=clean_display_name(user.first_name, user.last_name),
@@ -56,7 +61,7 @@ async def identify(session: AsyncSession, update: Update, context: BuurtContext)
     language = pick_language(
         person.language, user.language_code, context.config.bot.default_language
     )
-    return Caller(person=person, t=translator(language))
+    return Caller(person=person, t=translator(language), roles=roles)
 
 
 def guess_translator(update: Update, context: BuurtContext) -> Translator:
@@ -111,7 +116,7 @@ async def identify_with_roles(update: Update, context: BuurtContext) -> tuple[Ca
     """Identify the person and load their roles, in one short transaction."""
     async with context.session() as session:
         caller = await identify(session, update, context)
-        return caller, await roles_of(session, caller.person)
+    return caller, caller.roles
 
 
 async def end_flow(

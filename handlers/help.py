@@ -10,7 +10,7 @@ from bot.i18n import N_, Html, Translator
 from handlers.common import guess_translator, identify, is_private, send
 from handlers.keyboards import deep_link
 from models.areas import get_wijk
-from models.people import Role, Roles, roles_of
+from models.people import Role, Roles
 
 _ROLE_KEYS = {
     Role.VOLUNTEER: N_("role.volunteer"),
@@ -42,7 +42,7 @@ async def show_help(update: Update, context: BuurtContext) -> None:
         return
     async with context.session() as session:
         caller = await identify(session, update, context)
-        roles = await roles_of(session, caller.person)
+        roles = caller.roles
         home = caller.person.home_wijk_id
         wijk = await get_wijk(session, home) if home else None
     assert update.effective_chat is not None

@@ -7,6 +7,8 @@ button or a second /start always continues where the person really is.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import InlineKeyboardButton, ReplyKeyboardRemove, Update
 
@@ -22,7 +24,6 @@ from models.errors import NotFound
 from models.people import (
     OnboardingStep,
     onboarding_step,
-    roles_of,
     set_home_area,
     set_language,
 )
@@ -61,7 +62,7 @@ async def step_messages(
         return [(notice, keyboard)]
     if step is OnboardingStep.WIJK:
         return await wijk_prompt(session, t, "ob")
-    roles = await roles_of(session, caller.person)
+    roles = caller.roles
     wijk = (
         await get_wijk(session, caller.person.home_wijk_id) if caller.person.home_wijk_id else None
     )
@@ -128,7 +129,7 @@ async def choose_language(update: Update, context: BuurtContext) -> None:
             messages = None
         else:
             set_language(caller.person, language)
-            caller = Caller(caller.person, translator(language))
+            caller = replace(caller, t=translator(language))
             step = await onboarding_step(session, caller.person)
             messages = await step_messages(session, caller, step, returning=False, context=context)
     await _finish_press(update, context, caller, messages, caller.t("language.saved"))

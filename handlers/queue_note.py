@@ -22,7 +22,6 @@ from handlers.requests.errors import error_text
 from models.errors import DomainError
 from models.help_requests import get_request
 from models.help_requests.dispatch import NOTE_MAX, add_note, require_assistant
-from models.people import roles_of
 
 DRAFT = "queue_note"
 
@@ -40,9 +39,7 @@ async def ask_note(update: Update, context: BuurtContext) -> State | int:
     async with context.session() as session:
         caller = await identify(session, update, context)
         try:
-            require_assistant(
-                await roles_of(session, caller.person), await get_request(session, request_id)
-            )
+            require_assistant(caller.roles, await get_request(session, request_id))
         except DomainError as exc:
             refusal = error_text(caller.t, exc)
         else:
@@ -81,7 +78,7 @@ async def receive_note(update: Update, context: BuurtContext) -> State | int:
             )
             return State.TEXT
         try:
-            roles = await roles_of(session, caller.person)
+            roles = caller.roles
             await add_note(
                 session,
                 request_id=request_id,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import replace
 from datetime import timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -84,7 +85,7 @@ async def press_settings_button(update: Update, context: BuurtContext) -> State 
                 messages = [(t("language.choose"), language_keyboard("set:lang:"))]
             case ["lang", ("nl" | "en") as language]:
                 set_language(caller.person, language)
-                caller = Caller(caller.person, translator(language))
+                caller = replace(caller, t=translator(language))
                 note = caller.t("language.saved")
                 messages = await menu_messages(session, caller)
             case ["wijk"] | ["wijken"]:

@@ -12,6 +12,7 @@ from models.people import (
     Person,
     Role,
     RoleAssignment,
+    Roles,
     clean_display_name,
     ensure_admins,
     give_consent,
@@ -19,6 +20,7 @@ from models.people import (
     onboarding_step,
     roles_of,
     touch_person,
+    touch_person_with_roles,
 )
 
 
@@ -60,6 +62,52 @@ async def test_roles_city_wide_and_per_wijk(sessionmaker: async_sessionmaker[Asy
     assert roles.has(Role.VOLUNTEER, wijk.id + 1)
     assert not roles.has(Role.ADMIN)
     assert roles.all == {Role.RESIDENT, Role.VOLUNTEER, Role.BUURTASSISTENT}
+
+
+async def test_touch_reads_the_same_roles_as_roles_of(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> None:
+    from models.areas import Wijk
+
+    async def touch() -> tuple[Person, Roles]:
+        async with sessionmaker.begin() as session:
+            return await touch_person_with_roles(
+                session, telegram_id=8, display_name="Di", username=None, private_chat=True
+            )
+
+    person, roles = await touch()
+    assert roles == await _roles(sessionmaker, person)
+    assert not roles.all - {Role.RESIDENT}
+    async with sessionmaker.begin() as session:
+        first, second = Wijk(code="W1", name="Eén"), Wijk(code="W2", name="Twee")
+        session.add_all([first, second])
+        await session.flush()
+        for role, wijk in [
+            (Role.BUURTASSISTENT, first.id),
+            (Role.BUURTASSISTENT, second.id),
+            (Role.VOLUNTEER, None),
+            (Role.BLOCKED, first.id),
+        ]:
+            await grant_role(session, person, role, wijk_id=wijk)
+    # Another person's roles stay theirs.
+    async with sessionmaker.begin() as session:
+        other = await touch_person(
+            session, telegram_id=9, display_name="Ed", username=None, private_chat=True
+        )
+        await grant_role(session, other, Role.ADMIN)
+    touched, roles = await touch()
+    assert touched.id == person.id
+    assert roles == await _roles(sessionmaker, person)
+    assert roles.by_wijk == {
+        first.id: {Role.BUURTASSISTENT, Role.BLOCKED},
+        second.id: {Role.BUURTASSISTENT},
+    }
+    assert roles.city == {Role.VOLUNTEER}
+
+
+async def _roles(sessionmaker: async_sessionmaker[AsyncSession], person: Person) -> Roles:
+    async with sessionmaker() as session:
+        return await roles_of(session, person)
 
 
 async def test_configured_admins_become_admins_once(

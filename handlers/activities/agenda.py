@@ -17,7 +17,7 @@ from models import activities
 from models.activities import Answer
 from models.errors import DomainError, NotAllowed
 from models.groups import link_of_chat
-from models.people import Role, roles_of
+from models.people import Role
 
 PAGE = 5
 ANSWER_KEYS = {
@@ -42,7 +42,7 @@ async def show_agenda(update: Update, context: BuurtContext, offset: int = 0) ->
         page, total = await activities.upcoming(
             session, wijk_ids=wijk_ids, now=context.now(), offset=offset, limit=PAGE
         )
-        roles = await roles_of(session, caller.person)
+        roles = caller.roles
         messages: Messages = []
         for item in page:
             text = await card_text(
@@ -107,7 +107,7 @@ async def press(update: Update, context: BuurtContext) -> None:
         async with context.session() as session:
             caller = await identify(session, update, context)
             t = caller.t
-            roles = await roles_of(session, caller.person)
+            roles = caller.roles
             if action in ("yes", "maybe", "no"):
                 outcome, rsvp = await activities.answer(
                     session,

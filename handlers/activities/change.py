@@ -27,7 +27,7 @@ from handlers.onboarding import send_all
 from models import activities
 from models.activities import point_place
 from models.errors import DomainError, NotAllowed
-from models.people import Role, roles_of
+from models.people import Role
 
 DRAFT = "activity_change"
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
@@ -47,7 +47,7 @@ async def _allowed(update: Update, context: BuurtContext, activity_id: int) -> t
             item = await activities.get(session, activity_id)
         except DomainError:
             return caller, False
-        roles = await roles_of(session, caller.person)
+        roles = caller.roles
         wijk = item.wijk_ids[0] if item.wijk_ids else None
         return caller, item.organiser_id == caller.person.id or roles.has(Role.BUURTASSISTENT, wijk)
 

@@ -33,7 +33,7 @@ from handlers.keyboards import rows
 from handlers.onboarding import send_all, start
 from models import activities
 from models.activities import TooManyProposals
-from models.people import Role, onboarding_step, roles_of
+from models.people import Role, onboarding_step
 
 _TIME_RE = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
 
@@ -49,7 +49,7 @@ async def open_event(update: Update, context: BuurtContext) -> Step | int:
     async with context.session() as session:
         caller = await identify(session, update, context)
         pending = await onboarding_step(session, caller.person)
-        roles = await roles_of(session, caller.person)
+        roles = caller.roles
         if not roles.has(Role.BUURTASSISTENT, caller.person.home_wijk_id):
             try:
                 await activities.check_proposals(

@@ -21,7 +21,7 @@ from models import activities
 from models.activities import Activity, Counts, Draft, TooManyProposals, point_place
 from models.errors import DomainError
 from models.infopoints import InfoPoint, get_point, points_in_wijk
-from models.people import Role, reviewers_for, roles_of
+from models.people import Role, reviewers_for
 
 POINTS_SHOWN = 30  # a wijk has a handful; past this, typing the place is quicker anyway
 
@@ -258,9 +258,7 @@ async def post(update: Update, context: BuurtContext) -> int:
     try:
         async with context.session() as session:
             caller = await identify(session, update, context)
-            publish = (await roles_of(session, caller.person)).has(
-                Role.BUURTASSISTENT, draft.wijk_ids[0]
-            )
+            publish = caller.roles.has(Role.BUURTASSISTENT, draft.wijk_ids[0])
             reviewers = await reviewers_for(session, draft.wijk_ids[0])
             outcome = await activities.create(
                 session,

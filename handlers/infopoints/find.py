@@ -20,7 +20,7 @@ from models.errors import NotFound
 from models.groups import link_of_chat
 from models.infopoint_search import PointSearch
 from models.infopoints import get_point, nearest, points_in_wijk
-from models.people import Role, roles_of
+from models.people import Role
 
 MAX_RESULTS = 10
 MAX_FOUND = 200  # counted for "and N more"
@@ -39,7 +39,7 @@ async def open_infopoints(update: Update, context: BuurtContext) -> State | int:
         return ConversationHandler.END
     async with context.session() as session:
         caller = await identify(session, update, context)
-        admin = (await roles_of(session, caller.person)).has(Role.ADMIN)
+        admin = caller.roles.has(Role.ADMIN)
     t = caller.t
     buttons = [
         InlineKeyboardButton(t("infopoint.by_wijk"), callback_data="ip:wijken"),
@@ -177,7 +177,7 @@ async def show_details(update: Update, context: BuurtContext) -> None:
     assert context.match is not None
     async with context.session() as session:
         caller = await identify(session, update, context)
-        admin = (await roles_of(session, caller.person)).has(Role.ADMIN)
+        admin = caller.roles.has(Role.ADMIN)
         try:
             point = await get_point(session, int(context.match.group(1)))
         except NotFound:
@@ -198,7 +198,7 @@ async def open_from_link(update: Update, context: BuurtContext) -> None:
     point_id = int(context.args[0].split("_", 1)[1])
     async with context.session() as session:
         caller = await identify(session, update, context)
-        admin = (await roles_of(session, caller.person)).has(Role.ADMIN)
+        admin = caller.roles.has(Role.ADMIN)
         try:
             point = await get_point(session, point_id)
         except NotFound:

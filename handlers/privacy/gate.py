@@ -23,6 +23,7 @@ from models.people import (
     get_person,
     needs_consent_again,
     notice_version,
+    roles_of,
 )
 
 OPEN_COMMANDS = frozenset(
@@ -72,7 +73,7 @@ async def require_current_consent(update: Update, context: BuurtContext) -> None
         language = pick_language(
             person.language, user.language_code, context.config.bot.default_language
         )
-        caller = Caller(person, translator(language))
+        caller = Caller(person, translator(language), await roles_of(session, person))
         messages = await step_messages(
             session, caller, OnboardingStep.CONSENT, returning=True, context=context
         )

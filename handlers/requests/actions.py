@@ -35,7 +35,7 @@ from models.help_requests import (
     requests_of,
     withdraw_help,
 )
-from models.people import Person, Role, onboarding_step, roles_of
+from models.people import Person, Role, onboarding_step
 
 
 def actions_for(t: Translator, request: HelpRequest, person: Person) -> InlineKeyboardMarkup | None:
@@ -105,7 +105,7 @@ async def open_from_link(update: Update, context: BuurtContext) -> None:
         else:
             try:
                 request = await get_request(session, request_id)
-                roles = await roles_of(session, caller.person)
+                roles = caller.roles
                 if roles.has(Role.BUURTASSISTENT, request.wijk_id) and request.status in ACTIVE:
                     # From an escalation: the buurtassistent gets the queue's view and actions.
                     text = await item_text(session, context, caller.t, request, context.now())

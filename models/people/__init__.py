@@ -40,6 +40,7 @@ from models.people.roles import (
 )
 from models.people.touch import (
     touch_person,
+    touch_person_with_roles,
 )
 
 __all__ = [
@@ -72,4 +73,5 @@ __all__ = [
     "set_home_area",
     "set_language",
     "touch_person",
+    "touch_person_with_roles",
 ]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -83,6 +84,11 @@ _ROLES = select(RoleAssignment.role, RoleAssignment.wijk_id).where(
 async def roles_of(session: AsyncSession, person: Person) -> Roles:
     """Load the person's roles."""
     rows = (await session.execute(_ROLES, {"person_id": person.id})).all()
+    return roles_from(rows)
+
+
+def roles_from(rows: Iterable[tuple[str, int | None]]) -> Roles:
+    """Build Roles from (role, wijk_id) pairs, wijk_id None for city-wide."""
     city: set[Role] = set()
     by_wijk: dict[int, set[Role]] = {}
     for role, wijk_id in rows:

@@ -18,7 +18,7 @@ from handlers.requests.notify import queue_outcome
 from handlers.wijk_picker import Messages
 from models.errors import NotFound
 from models.help_requests import Draft, TooFast, TooManyOpen, create_request
-from models.people import Role, roles_of
+from models.people import Role
 
 
 async def change(update: Update, context: BuurtContext) -> Step:
@@ -67,7 +67,7 @@ async def post(update: Update, context: BuurtContext) -> int:
     error_key = None
     async with context.session() as session:
         caller = await identify(session, update, context)
-        roles = await roles_of(session, caller.person)
+        roles = caller.roles
         behalf = bool(draft.get("behalf_name")) and roles.has(Role.BUURTASSISTENT)
         try:
             outcome = await create_request(

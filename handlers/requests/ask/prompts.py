@@ -43,7 +43,7 @@ from models.help_requests import (
     TooManyOpen,
     check_limits,
 )
-from models.people import Role, onboarding_step, roles_of
+from models.people import Role, onboarding_step
 
 DRAFT = "ask"
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 \-]{7,18}$")
@@ -99,7 +99,7 @@ async def open_ask(update: Update, context: BuurtContext) -> Step | int:
                 refusal = caller.t("ask.too_many_open", limit=exc.limit)
             except TooFast as exc:
                 refusal = caller.t("ask.too_fast", limit=exc.limit)
-            roles = await roles_of(session, caller.person)
+            roles = caller.roles
             home = caller.person.home_wijk_id
     if onboarding:
         await start(update, context)
