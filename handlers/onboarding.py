@@ -23,6 +23,7 @@ from models.areas import get_wijk
 from models.errors import NotFound
 from models.people import (
     OnboardingStep,
+    at_wijk_step,
     onboarding_step,
     set_home_area,
     set_language,
@@ -176,8 +177,7 @@ async def choose_wijk(update: Update, context: BuurtContext) -> None:
     buurt_id = int(context.match.group(2)) if context.match.group(2) else None
     async with context.session() as session:
         caller = await identify(session, update, context)
-        current = await onboarding_step(session, caller.person)
-        if current is not OnboardingStep.WIJK:
+        if not at_wijk_step(session, caller.person):
             messages, chosen = None, ""
         else:
             try:
@@ -185,7 +185,12 @@ async def choose_wijk(update: Update, context: BuurtContext) -> None:
                     session, caller.person, wijk_id=wijk_id, buurt_id=buurt_id
                 )
             except NotFound:
-                messages, chosen = await wijk_prompt(session, caller.t, "ob"), None
+                # Ask again, or welcome them if no wijk is left at all.
+                step = await onboarding_step(session, caller.person)
+                messages = await step_messages(
+                    session, caller, step, returning=False, context=context
+                )
+                chosen = None
             else:
                 chosen = wijk.name
                 step = await onboarding_step(session, caller.person)

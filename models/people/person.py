@@ -129,6 +129,19 @@ async def set_home_area(
 _ANY_WIJK = select(Wijk.id).limit(1)
 
 
+def at_wijk_step(session: AsyncSession, person: Person) -> bool:
+    """Tell whether the steps before the home wijk are done and no home wijk is set.
+
+    Unlike onboarding_step it does not ask the database whether any wijk exists: for someone
+    who just chose one, the choice says so (and set_home_area checks that it does).
+    """
+    return (
+        person.language is not None
+        and has_current_consent(person, notice_version(session))
+        and person.home_wijk_id is None
+    )
+
+
 async def onboarding_step(session: AsyncSession, person: Person) -> OnboardingStep | None:
     """Return the first onboarding step the person has not done, or None when done."""
     if person.language is None:
