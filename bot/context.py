@@ -15,6 +15,10 @@ from bot.delivery import Dispatcher
 from bot.guard import Guard
 from bot.telegram_bot import BuurtBot
 
+# How many people who passed the consent check are kept in memory before the list starts afresh
+# (a few MB at most).
+CONSENT_PASSED_KEPT = 100_000
+
 
 @dataclass
 class Services:
@@ -27,6 +31,12 @@ class Services:
     guard: Guard
     # Telegram ids that passed the consent check once this run (handlers/privacy/gate.py).
     consent_passed: set[int] = field(default_factory=set)
+
+    def pass_consent_check(self, telegram_id: int) -> None:
+        """Let the person by the consent check from now on (they agreed to this run's notice)."""
+        if len(self.consent_passed) >= CONSENT_PASSED_KEPT:
+            self.consent_passed.clear()
+        self.consent_passed.add(telegram_id)
 
 
 class BuurtContext(CallbackContext[BuurtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -158,6 +158,9 @@ async def answer_consent(update: Update, context: BuurtContext) -> None:
                 if agreed
                 else []
             )
+    if agreed and messages is not None:
+        # They agreed to the notice in force (committed): the consent check need not read them.
+        context.services.pass_consent_check(caller.person.telegram_id)
     t = caller.t
     if messages == []:
         await query.answer()

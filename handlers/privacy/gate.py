@@ -30,8 +30,6 @@ OPEN_COMMANDS = frozenset(
     name for command in (START, PRIVACY, MYDATA, FORGET, CANCEL) for name in command.names
 )
 OPEN_BUTTONS = re.compile(r"^(ob|priv):")
-# How many people who passed are kept in memory before the list starts afresh (a few MB at most).
-PASSED_KEPT = 100_000
 
 
 def _is_open(update: Update) -> bool:
@@ -60,15 +58,12 @@ async def require_current_consent(update: Update, context: BuurtContext) -> None
     # Only someone who agreed to an older notice is stopped here, and nobody becomes that while
     # the bot runs: agreeing records this run's notice, and only who lacks it can refuse. So
     # whoever passed once passes again without a read. The notice changes only at a restart.
-    passed = context.services.consent_passed
-    if user.id in passed:
+    if user.id in context.services.consent_passed:
         return
     async with context.session() as session:
         person = await get_person(session, user.id)
         if person is None or not needs_consent_again(person, notice_version(session)):
-            if len(passed) >= PASSED_KEPT:
-                passed.clear()
-            passed.add(user.id)
+            context.services.pass_consent_check(user.id)
             return
         language = pick_language(
             person.language, user.language_code, context.config.bot.default_language
