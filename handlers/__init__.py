@@ -75,9 +75,15 @@ FLOW_GROUP = -1
 PERSIST_GROUP = 100
 
 
-async def write_persistence(_update: object, context: BuurtContext) -> None:
+async def write_persistence(update: object, context: BuurtContext) -> None:
     """Write changed conversation states and flow data now, not at the next interval."""
     application = context.application
+    if isinstance(update, Update) and update.effective_user is not None:
+        # PTB marks an update's flow data for writing only after all its handlers ran: unmarked,
+        # the data this update changed would wait for the next write (another update, or the
+        # interval) while its conversation state is written now, and a crash in between would
+        # resume the flow without it.
+        application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await application.update_persistence()
     if isinstance(application.persistence, DatabasePersistence):
         await application.persistence.durable()

@@ -10,11 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.sandbox.telegram import FakeTelegram
+from handlers.requests.ask.prompts import Step
 from models.audit import AuditEntry
+from models.conversations import ConversationState, FlowData
 from models.help_requests import HelpRequest, Status
 from models.outbox import OutboxMessage
 from models.people import Role
-from tests.conftest import ADMIN_ID, BotRunner, FakeClock
+from tests.conftest import ADMIN_ID, BotRunner, FakeClock, eventually
 from tests.people import give_role, linked_group, onboarded
 from tests.test_requests_flow import ask, group_texts
 
@@ -364,3 +366,36 @@ async def test_admin_links_a_group_with_koppel(
     await telegram.wait_for(lambda: "Gekoppeld" in choose.text)
     await ask(ann, "Wie kan mij helpen een kast te verplaatsen?", category="🔧 Klusje in huis")
     assert "Hulpvraag #1" in (await group.next_message()).text
+
+
+async def test_each_step_is_stored_with_its_own_update(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """A crash right after a step loses neither its state nor its draft.
+
+    Both are written by the same update: the state saying "now the description" must never be
+    stored without the category it follows.
+    """
+    ann = await onboarded(telegram, "Ann")
+    bob = await onboarded(telegram, "Bob")
+    await ann.send("/vraag")
+    categories = await ann.next_message()
+    await asyncio.sleep(0.2)  # Ann's update is done
+    # Someone else's update in between writes what was queued until then (Ann's draft too),
+    # so that Ann's next step is the only one to write her new draft.
+    await bob.send("/help")
+    await bob.next_message()
+    await asyncio.sleep(0.2)
+    await ann.press(categories, "🔧 Klusje in huis")
+    await ann.next_message()
+
+    async def described() -> bool:
+        async with sessionmaker() as session:
+            states = list(await session.scalars(select(ConversationState)))
+        return any(s.name == "ask" and s.state == Step.DESCRIPTION for s in states)
+
+    await eventually(described)
+    async with sessionmaker() as session:
+        flow = await session.get(FlowData, ann.id)
+    assert flow is not None
+    assert flow.data["ask"]["category"] == "klusje"
