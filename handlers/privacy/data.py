@@ -135,6 +135,13 @@ async def press_forget(update: Update, context: BuurtContext) -> None:
                 await queue_outcome(session, outcome, config, now)
             for activity_outcome in erased.activity_outcomes:
                 await queue_activity(session, activity_outcome, config, now)
+    if erased is not None:
+        # Forget the flows and drafts held in memory too, or they would be written back; do it
+        # before talking to Telegram, which may fail and end this handler.
+        end_all_flows(update, context)
+        context.application.drop_user_data(user.id)
+        context.services.dispatcher.wake()
+        _LOGGER.info("A person was erased (%d rows deleted)", erased.rows_deleted)
     await query.answer()
     if context.match.group(1) == "no":
         await close_buttons(update, t("forget.kept"))
@@ -142,9 +149,4 @@ async def press_forget(update: Update, context: BuurtContext) -> None:
     if erased is None:
         await close_buttons(update, t("forget.nothing"))
         return
-    # Forget the flows and drafts held in memory too, or they would be written back.
-    end_all_flows(update, context)
-    context.application.drop_user_data(user.id)
-    context.services.dispatcher.wake()
-    _LOGGER.info("A person was erased (%d rows deleted)", erased.rows_deleted)
     await close_buttons(update, erased_text(t, erased))
