@@ -94,6 +94,7 @@ def build_application(
         config.database.url,
         echo=config.database.echo,
         sqlite_synchronous=config.database.sqlite_synchronous,
+        pool_size=config.database.pool_size,
     )
     sessionmaker = create_sessionmaker(
         engine,

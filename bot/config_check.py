@@ -87,6 +87,11 @@ def validate(config: Config, where: str) -> None:
             f"{where}: database.sqlite_synchronous = {config.database.sqlite_synchronous!r} is not "
             f"valid; expected one of: {', '.join(SQLITE_SYNCHRONOUS)}"
         )
+    if not 1 <= config.database.pool_size <= 100:
+        raise ConfigError(
+            f"{where}: database.pool_size = {config.database.pool_size} is not valid; "
+            "expected 1 to 100"
+        )
     if config.areas.file and not Path(config.areas.file).exists():
         raise ConfigError(f"{where}: areas.file = {config.areas.file!r}: file not found")
     if config.areas.buurten_file and not Path(config.areas.buurten_file).exists():

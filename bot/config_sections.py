@@ -30,6 +30,8 @@ class DatabaseConfig:
     echo: bool = False
     # SQLite only: "normal" or "full" (models/db.py says what each risks and costs).
     sqlite_synchronous: str = "normal"
+    # PostgreSQL only: connections kept open (models/db.py says why no more are opened).
+    pool_size: int = 5
 
 
 @dataclass(frozen=True)

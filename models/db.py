@@ -25,14 +25,27 @@ from models import sqlite_driver
 # a busy bot a third slower here (and wears an SD card).
 SQLITE_SYNCHRONOUS = ("normal", "full")
 
+# PostgreSQL connections kept open (database.pool_size). A busy bot needs few: a handler holds
+# one only for its short transaction, and in this one process the work is CPU-bound. No more
+# are opened beyond them (no overflow): an extra connection that is closed again when returned
+# costs about 4 ms CPU to open, and it prepares each statement anew (a round trip each). With
+# ten plus ten overflow, one round of bench/throughput.py opened 20 connections and prepared
+# 490 statements; with five and none, 5 and 300, for the same work. A handler that finds all
+# of them busy waits its turn (up to pool_timeout, 30 s).
+POOL_SIZE = 5
+
 
 def create_engine(
-    url: str, *, echo: bool = False, sqlite_synchronous: str = "normal"
+    url: str,
+    *,
+    echo: bool = False,
+    sqlite_synchronous: str = "normal",
+    pool_size: int = POOL_SIZE,
 ) -> AsyncEngine:
     """Create an async engine; SQLite gets WAL, foreign keys, a busy timeout, one connection."""
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("postgresql"):
-        kwargs.update(pool_size=10, max_overflow=10)
+        kwargs.update(pool_size=pool_size, max_overflow=0)
     elif url.startswith("sqlite"):
         # Every SQLite transaction takes the write lock up front (_sqlite_begin_immediate), so
         # two never run at once anyway. With one connection they queue in the pool and the next

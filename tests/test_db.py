@@ -109,6 +109,36 @@ async def test_a_connection_the_server_cut_is_replaced_without_an_error(
             assert (await conn.execute(text("SELECT 1"))).scalar() == 1
 
 
+async def test_postgresql_keeps_its_connections_and_opens_no_more_than_the_pool(
+    db_url: str,
+) -> None:
+    """More users than connections take turns on the same ones: none is opened and closed again."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL's connection pool; this run uses SQLite")
+    engine = create_engine(db_url, pool_size=2)
+    backends: list[int] = []
+    busy = 0
+    most = 0
+
+    async def user() -> None:
+        nonlocal busy, most
+        async with engine.connect() as conn:
+            busy += 1
+            most = max(most, busy)
+            backends.append((await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one())
+            await asyncio.sleep(0.05)
+            busy -= 1
+
+    try:
+        await asyncio.gather(*(user() for _ in range(6)))
+        await asyncio.gather(*(user() for _ in range(6)))
+    finally:
+        await engine.dispose()
+    assert most == 2
+    assert len(backends) == 12
+    assert len(set(backends)) == 2  # the same two connections served all twelve
+
+
 async def test_a_transaction_left_open_is_rolled_back_before_the_next_user(
     engine: AsyncEngine,
 ) -> None:
