@@ -99,6 +99,8 @@ def register_all(application: Application) -> None:
     add(TypeHandler(Update, privacy_gate.require_current_consent), group=CONSENT_GROUP)
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
+    # ...and so does a button that starts a flow (an old message's, say).
+    add(CallbackQueryHandler(flows.end_flows_a_button_leaves), group=FLOW_GROUP)
     # A group's life (the bot removed; a group became a supergroup): service updates that no
     # flow or fallback should see first.
     add(ChatMemberHandler(groups.track_membership, ChatMemberHandler.MY_CHAT_MEMBER))

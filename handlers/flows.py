@@ -1,4 +1,4 @@
-"""One flow at a time: a new command ends whatever flow the person was in.
+"""One flow at a time: a new command, or a button that starts a flow, ends the flow before.
 
 Without this, a flow left half-way (say /infopunt waiting for a search word) would take the text
 meant for the next flow (say /omroep's announcement), because it is registered earlier.
@@ -10,6 +10,7 @@ a conversation, and a test covers the behaviour in case a new PTB version change
 from __future__ import annotations
 
 from telegram import Update
+from telegram.constants import ChatType
 from telegram.ext import Application, ConversationHandler
 
 from bot.commands import CANCEL
@@ -37,9 +38,36 @@ async def end_other_flows(update: Update, context: BuurtContext) -> None:
     end_all_flows(update, context)
 
 
-def end_all_flows(update: Update, context: BuurtContext) -> None:
-    """End every flow the person behind the update is in."""
+async def end_flows_a_button_leaves(update: Update, context: BuurtContext) -> None:
+    """End the person's flows when they press a button that starts another one.
+
+    An old message's button (the settings menu, a thanks with smileys) can open a flow while
+    the person is half-way through another; both would then wait for the next text, and the
+    one registered first would take it, whatever the person meant.
+    """
+    chat = update.effective_chat
+    if chat is None or chat.type != ChatType.PRIVATE:
+        return  # flows are private; a group card's button (or an inline one) starts none
+    handlers = conversations(context.application)
+    starting = [handler for handler in handlers if _starts(handler, update)]
+    if starting:
+        end_all_flows(update, context, keep=starting)
+
+
+def _starts(handler: ConversationHandler, update: Update) -> bool:
+    """Tell whether the update opens this flow (and is not a step of it, already open)."""
+    if handler._get_key(update) in handler._conversations:
+        return False
+    return any(entry.check_update(update) for entry in handler.entry_points)
+
+
+def end_all_flows(
+    update: Update, context: BuurtContext, keep: list[ConversationHandler] | None = None
+) -> None:
+    """End every flow the person behind the update is in (but those to keep)."""
     for handler in conversations(context.application):
+        if keep and handler in keep:
+            continue
         key = handler._get_key(update)
         if key in handler._conversations:
             handler._update_state(ConversationHandler.END, key)

@@ -68,3 +68,39 @@ async def test_each_step_of_a_flow_is_stored_once_its_update_is_handled(
 
     # Well within PTB's own interval of five seconds (bot/persistence.py).
     await eventually(stored, seconds=1.0)
+
+
+async def test_a_button_that_starts_a_flow_ends_the_flow_the_person_was_in(
+    bot: Application, telegram: FakeTelegram
+) -> None:
+    """An old message's button opens another flow: the half-done one ends, as for a command."""
+    ann = await onboarded(telegram, "Ann")
+    await ann.send("/instellingen")
+    menu = await ann.next_message()
+    await ann.send("/vraag")
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    assert "Wat is je vraag?" in (await ann.next_message()).text
+    await ann.press(menu, "🏘️ Wijk veranderen")  # the settings menu, from before /vraag
+    wijken = await ann.next_message()
+    await ann.next_message()  # the hint to share a location
+    await ann.press(wijken, "Noord")
+    assert "Je wijk is nu Noord" in (await ann.next_message()).text
+    menu_again = await ann.next_message()
+    await ann.press(menu_again, "Klaar")  # done with settings
+    await telegram.wait_for(lambda: "bewaard" in menu_again.text)
+    # /vraag ended when settings started: this text is not taken for its question.
+    await ann.send("Wie kan morgen brood voor me halen bij de bakker?")
+    assert "Ik begrijp losse berichten nog niet" in (await ann.next_message()).text
+
+
+async def test_a_button_within_the_flow_keeps_it(bot: Application, telegram: FakeTelegram) -> None:
+    """Pressing a step's button is no new flow: the flow goes on."""
+    ann = await onboarded(telegram, "Ann")
+    await ann.send("/instellingen")
+    menu = await ann.next_message()
+    await ann.press(menu, "🏘️ Wijk veranderen")
+    wijken = await ann.next_message()
+    await ann.next_message()
+    await ann.press(wijken, "Noord")
+    assert "Je wijk is nu Noord" in (await ann.next_message()).text
+    assert "Wat wil je veranderen?" in (await ann.next_message()).text
