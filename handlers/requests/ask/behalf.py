@@ -13,10 +13,10 @@ from handlers.requests.ask.steps import answer_press, caller_of, go_to
 
 async def choose_who(update: Update, context: BuurtContext) -> Step:
     """A buurtassistent files for themself, or for a resident without Telegram."""
-    caller = await caller_of(update, context)
     assert context.match is not None
     if context.match.group(1) == "me":
-        return await go_to(update, context, caller, Step.CATEGORY)
+        return await go_to(update, context, Step.CATEGORY)
+    caller = await caller_of(update, context)
     await answer_press(update, context, [(caller.t("ask.behalf_name"), None)])
     return Step.BEHALF_NAME
 
@@ -58,8 +58,7 @@ async def receive_behalf_phone(update: Update, context: BuurtContext) -> Step:
 
 async def confirm_behalf(update: Update, context: BuurtContext) -> Step:
     """Record that the resident agreed; the wijk must then be chosen."""
-    caller = await caller_of(update, context)
     draft = draft_of(context)
     draft["behalf_agreed"] = True
     draft["wijk_id"] = None
-    return await go_to(update, context, caller, Step.CATEGORY)
+    return await go_to(update, context, Step.CATEGORY)

@@ -42,7 +42,6 @@ async def change(update: Update, context: BuurtContext) -> Step:
 
 async def redo(update: Update, context: BuurtContext) -> Step:
     """Ask one question again, then return to the preview."""
-    caller = await caller_of(update, context)
     assert context.match is not None
     step = {
         "category": Step.CATEGORY,
@@ -52,7 +51,9 @@ async def redo(update: Update, context: BuurtContext) -> Step:
         "contact": Step.CONTACT,
     }[context.match.group(1)]
     draft_of(context)["changing"] = True
-    messages = await prompt_for(step, caller, context)
+    async with context.session() as session:
+        caller = await identify(session, update, context)
+        messages = await prompt_for(session, step, caller, context)
     await answer_press(update, context, messages)
     return step
 

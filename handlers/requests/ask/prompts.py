@@ -12,6 +12,7 @@ import re
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import (
     InlineKeyboardButton,
     InlineKeyboardMarkup,
@@ -191,10 +192,9 @@ def part_prompt(t: Translator) -> Messages:
     return [(t("ask.part"), InlineKeyboardMarkup([*keyboard.inline_keyboard, [stop_button(t)]]))]
 
 
-async def wijk_prompt(t: Translator, context: BuurtContext) -> Messages:
+async def wijk_prompt(session: AsyncSession, t: Translator) -> Messages:
     """Ask in which wijk the help is needed."""
-    async with context.session() as session:
-        wijken = await list_wijken(session)
+    wijken = await list_wijken(session)
     return [(t("ask.wijk"), wijk_keyboard(wijken, "ask:wijk:", last=[stop_button(t)]))]
 
 
@@ -215,16 +215,15 @@ def contact_prompt(t: Translator) -> Messages:
     return [(t("ask.contact"), telegram), (t("ask.contact_phone_hint"), phone)]
 
 
-async def preview(caller: Caller, context: BuurtContext) -> Messages:
+async def preview(session: AsyncSession, caller: Caller, context: BuurtContext) -> Messages:
     """Show exactly the card the group will see, with a warning and the choices."""
     t, draft = caller.t, draft_of(context)
     config = context.config
     group_t = _group_translator(context)
-    async with context.session() as session:
-        wijk = await get_wijk(session, int(draft["wijk_id"]))
-        buurt = await get_buurt(session, draft["buurt_id"]) if draft.get("buurt_id") else None
+    wijk = await get_wijk(session, int(draft["wijk_id"]))
+    buurt = await get_buurt(session, draft["buurt_id"]) if draft.get("buurt_id") else None
     if wijk is None:
-        return await wijk_prompt(t, context)
+        return await wijk_prompt(session, t)
     facts = CardFacts(
         number=None,
         category=category_label(config.requests, draft["category"], group_t),
