@@ -61,16 +61,29 @@ def _starts(handler: ConversationHandler, update: Update) -> bool:
     return any(entry.check_update(update) for entry in handler.entry_points)
 
 
+# A person's flow data holds the drafts of their flows, and this, which outlives them: the
+# request whose link brought a new person here, offered once onboarding is done.
+OUTLIVES_FLOWS = frozenset({"pending_request"})
+
+
 def end_all_flows(
     update: Update, context: BuurtContext, keep: list[ConversationHandler] | None = None
 ) -> None:
-    """End every flow the person behind the update is in (but those to keep)."""
+    """End every flow the person behind the update is in (but those to keep), and its drafts.
+
+    A draft of an ended flow is never used again (a flow starts with a new one), so it goes:
+    an abandoned question would otherwise stay stored for as long as the person is active.
+    """
     for handler in conversations(context.application):
         if keep and handler in keep:
             continue
         key = handler._get_key(update)
         if key in handler._conversations:
             handler._update_state(ConversationHandler.END, key)
+    data = context.user_data
+    if data:
+        for name in [name for name in data if name not in OUTLIVES_FLOWS]:
+            del data[name]
 
 
 def timeouts(application: Application) -> dict[str, float]:

@@ -104,3 +104,27 @@ async def test_a_button_within_the_flow_keeps_it(bot: Application, telegram: Fak
     await ann.press(wijken, "Noord")
     assert "Je wijk is nu Noord" in (await ann.next_message()).text
     assert "Wat wil je veranderen?" in (await ann.next_message()).text
+
+
+async def test_a_flow_ended_by_a_new_command_leaves_no_draft_stored(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    """The question of an abandoned /vraag is not kept while the person goes on using the bot."""
+    ann = await onboarded(telegram, "Ann")
+    await ann.send("/vraag")
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    await ann.next_message()
+    await ann.send("Wie kan morgen brood voor me halen?")
+    assert "Wanneer" in (await ann.next_message()).text
+    await ann.send("/agenda")  # she moves on
+    await ann.next_message()
+
+    async def draft_gone() -> bool:
+        async with sessionmaker() as session:
+            flow = await session.get(FlowData, ann.id)
+        return flow is None or "brood" not in str(flow.data)
+
+    await eventually(draft_gone)
+    await ann.send("/vraag")  # a new question starts empty
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    assert "Wat is je vraag?" in (await ann.next_message()).text
