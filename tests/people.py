@@ -85,3 +85,12 @@ async def messages_with(
                 found[fragment] = message
                 break
     return [found[fragment] for fragment in fragments]
+
+
+async def ask_half_way(person: FakeUser) -> None:
+    """Start /vraag and give its question (it holds "brood"); the flow then waits for when."""
+    await person.send("/vraag")
+    await person.press(await person.next_message(), "🛒 Boodschappen")
+    await person.next_message()
+    await person.send("Wie kan morgen brood voor me halen?")
+    assert "Wanneer" in (await person.next_message()).text

@@ -12,7 +12,7 @@ from bot.sandbox.telegram import FakeTelegram
 from models.base import utcnow
 from models.conversations import ConversationState, FlowData
 from tests.conftest import ADMIN_ID, BotRunner, eventually
-from tests.people import onboarded
+from tests.people import ask_half_way, onboarded
 
 
 async def test_a_new_command_ends_the_flow_the_person_was_in(
@@ -55,11 +55,7 @@ async def test_each_step_of_a_flow_is_stored_once_its_update_is_handled(
     writes at once. Waiting for PTB's own interval (seconds) would lose the step in a crash.
     """
     ann = await onboarded(telegram, "Ann")
-    await ann.send("/vraag")
-    await ann.press(await ann.next_message(), "🛒 Boodschappen")
-    await ann.next_message()
-    await ann.send("Wie kan morgen brood voor me halen?")
-    assert "Wanneer" in (await ann.next_message()).text
+    await ask_half_way(ann)
 
     async def stored() -> bool:
         async with sessionmaker() as session:
@@ -111,11 +107,7 @@ async def test_a_flow_ended_by_a_new_command_leaves_no_draft_stored(
 ) -> None:
     """The question of an abandoned /vraag is not kept while the person goes on using the bot."""
     ann = await onboarded(telegram, "Ann")
-    await ann.send("/vraag")
-    await ann.press(await ann.next_message(), "🛒 Boodschappen")
-    await ann.next_message()
-    await ann.send("Wie kan morgen brood voor me halen?")
-    assert "Wanneer" in (await ann.next_message()).text
+    await ask_half_way(ann)
     await ann.send("/agenda")  # she moves on
     await ann.next_message()
 
