@@ -42,6 +42,10 @@ class Services:
 class BuurtContext(CallbackContext[BuurtBot, dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
     """CallbackContext with typed access to the services."""
 
+    # The flows a pressed button may start (handlers/flows.py): noted before the handlers
+    # run, looked at after them (PTB makes one context per update for all its groups).
+    starting_flows: tuple[Any, ...] = ()
+
     @property
     def services(self) -> Services:
         """Return the services wired in build_application."""

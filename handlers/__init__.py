@@ -71,6 +71,8 @@ GUARD_GROUP = -3
 CONSENT_GROUP = -2
 # Runs before every other group (but after the guard and the consent check).
 FLOW_GROUP = -1
+# After the handlers: a flow a button opened ends the others (flows.py).
+FLOWS_DONE_GROUP = 99
 # Runs after every other group, so conversation states are final when they are written.
 PERSIST_GROUP = 100
 
@@ -99,8 +101,9 @@ def register_all(application: Application) -> None:
     add(TypeHandler(Update, privacy_gate.require_current_consent), group=CONSENT_GROUP)
     # Before everything: a new command ends the flow the person was in (see flows.py).
     add(MessageHandler(private & filters.COMMAND, flows.end_other_flows), group=FLOW_GROUP)
-    # ...and so does a button that starts a flow (an old message's, say).
-    add(CallbackQueryHandler(flows.end_flows_a_button_leaves), group=FLOW_GROUP)
+    # ...and so does a button that opens a flow (an old message's, say): noted here, acted on
+    # in FLOWS_DONE_GROUP once it is known that the flow did open.
+    add(CallbackQueryHandler(flows.note_flows_a_button_may_start), group=FLOW_GROUP)
     # A group's life (the bot removed; a group became a supergroup): service updates that no
     # flow or fallback should see first.
     add(ChatMemberHandler(groups.track_membership, ChatMemberHandler.MY_CHAT_MEMBER))
@@ -172,6 +175,8 @@ def register_all(application: Application) -> None:
     add(MessageHandler(mine & filters.TEXT, onboarding.receive_text))
     add(MessageHandler(mine & filters.UpdateType.MESSAGE, onboarding.receive_other))
     add(CallbackQueryHandler(cancel.press_stale_button))
+    # ...ended only once the button did open its flow (flows.py).
+    add(CallbackQueryHandler(flows.end_flows_a_button_left), group=FLOWS_DONE_GROUP)
     add(TypeHandler(Update, write_persistence), group=PERSIST_GROUP)
     if isinstance(application.persistence, DatabasePersistence):
         # A flow stored before a restart ends after its timeout, as it would have without one.

@@ -38,20 +38,34 @@ async def end_other_flows(update: Update, context: BuurtContext) -> None:
     end_all_flows(update, context)
 
 
-async def end_flows_a_button_leaves(update: Update, context: BuurtContext) -> None:
-    """End the person's flows when they press a button that starts another one.
+async def note_flows_a_button_may_start(update: Update, context: BuurtContext) -> None:
+    """Note which flows a pressed button may start; end_flows_a_button_left acts on it.
 
     An old message's button (the settings menu, a thanks with smileys) can open a flow while
     the person is half-way through another; both would then wait for the next text, and the
-    one registered first would take it, whatever the person meant.
+    one registered first would take it, whatever the person meant. Whether the button really
+    opens its flow is known only after it was handled: "Klaar" on an old menu, or a rating
+    refused, ends at once and must leave the other flow alone.
     """
     chat = update.effective_chat
     if chat is None or chat.type != ChatType.PRIVATE:
         return  # flows are private; a group card's button (or an inline one) starts none
     handlers = conversations(context.application)
-    starting = [handler for handler in handlers if _starts(handler, update)]
-    if starting:
-        end_all_flows(update, context, keep=starting)
+    context.starting_flows = tuple(handler for handler in handlers if _starts(handler, update))
+
+
+async def end_flows_a_button_left(update: Update, context: BuurtContext) -> None:
+    """End the person's other flows if the pressed button did open a flow.
+
+    Their drafts stay until the next command: the new flow's draft may be among them.
+    """
+    started = [
+        handler
+        for handler in context.starting_flows
+        if handler._get_key(update) in handler._conversations
+    ]
+    if started:
+        end_all_flows(update, context, keep=started, drafts=False)
 
 
 def _starts(handler: ConversationHandler, update: Update) -> bool:
@@ -67,9 +81,13 @@ OUTLIVES_FLOWS = frozenset({"pending_request"})
 
 
 def end_all_flows(
-    update: Update, context: BuurtContext, keep: list[ConversationHandler] | None = None
+    update: Update,
+    context: BuurtContext,
+    keep: list[ConversationHandler] | None = None,
+    *,
+    drafts: bool = True,
 ) -> None:
-    """End every flow the person behind the update is in (but those to keep), and its drafts.
+    """End every flow the person behind the update is in (but those to keep), and the drafts.
 
     A draft of an ended flow is never used again (a flow starts with a new one), so it goes:
     an abandoned question would otherwise stay stored for as long as the person is active.
@@ -81,7 +99,7 @@ def end_all_flows(
         if key in handler._conversations:
             handler._update_state(ConversationHandler.END, key)
     data = context.user_data
-    if data:
+    if drafts and data:
         for name in [name for name in data if name not in OUTLIVES_FLOWS]:
             del data[name]
 

@@ -120,3 +120,23 @@ async def test_a_flow_ended_by_a_new_command_leaves_no_draft_stored(
     await ann.send("/vraag")  # a new question starts empty
     await ann.press(await ann.next_message(), "🛒 Boodschappen")
     assert "Wat is je vraag?" in (await ann.next_message()).text
+
+
+async def test_an_old_button_that_opens_no_flow_leaves_the_flow_alone(
+    bot: Application, telegram: FakeTelegram
+) -> None:
+    """ "Klaar" or "Meldingen" on an old settings menu end at once: /vraag goes on."""
+    ann = await onboarded(telegram, "Ann")
+    await ann.send("/instellingen")
+    menu = await ann.next_message()
+    await ann.send("/instellingen")
+    other_menu = await ann.next_message()
+    await ann.send("/vraag")
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    assert "Wat is je vraag?" in (await ann.next_message()).text
+    await ann.press(menu, "Klaar")
+    await telegram.wait_for(lambda: "bewaard" in menu.text)
+    await ann.press(other_menu, "🔔 Meldingen")
+    await ann.next_message()  # the notification settings
+    await ann.send("Wie kan morgen brood voor me halen bij de bakker?")
+    assert "Wanneer" in (await ann.next_message()).text
