@@ -92,6 +92,13 @@ def validate(config: Config, where: str) -> None:
             f"{where}: database.pool_size = {config.database.pool_size} is not valid; "
             "expected 1 to 100"
         )
+    side_by_side = config.limits.concurrent_updates
+    if url.startswith("postgresql") and config.database.pool_size <= side_by_side:
+        raise ConfigError(
+            f"{where}: database.pool_size = {config.database.pool_size} is too small; expected "
+            f"more than limits.concurrent_updates ({side_by_side}), so that the outbox and "
+            "the health check get a connection while every update in hand holds one"
+        )
     if config.areas.file and not Path(config.areas.file).exists():
         raise ConfigError(f"{where}: areas.file = {config.areas.file!r}: file not found")
     if config.areas.buurten_file and not Path(config.areas.buurten_file).exists():

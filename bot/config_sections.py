@@ -31,7 +31,7 @@ class DatabaseConfig:
     # SQLite only: "normal" or "full" (models/db.py says what each risks and costs).
     sqlite_synchronous: str = "normal"
     # PostgreSQL only: connections kept open (models/db.py says why no more are opened).
-    pool_size: int = 5
+    pool_size: int = 10
 
 
 @dataclass(frozen=True)

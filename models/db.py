@@ -25,14 +25,15 @@ from models import sqlite_driver
 # a busy bot a third slower here (and wears an SD card).
 SQLITE_SYNCHRONOUS = ("normal", "full")
 
-# PostgreSQL connections kept open (database.pool_size). A busy bot needs few: a handler holds
-# one only for its short transaction, and in this one process the work is CPU-bound. No more
-# are opened beyond them (no overflow): an extra connection that is closed again when returned
-# costs about 4 ms CPU to open, and it prepares each statement anew (a round trip each). With
-# ten plus ten overflow, one round of bench/throughput.py opened 20 connections and prepared
-# 490 statements; with five and none, 5 and 300, for the same work. A handler that finds all
-# of them busy waits its turn (up to pool_timeout, 30 s).
-POOL_SIZE = 5
+# PostgreSQL connections kept open (database.pool_size); none are opened beyond them (no
+# overflow): an extra connection that is closed again when returned costs about 4 ms CPU to
+# open, and it prepares each statement anew (a round trip each). With ten plus ten overflow,
+# one round of bench/throughput.py opened 20 connections and prepared 490 statements; with ten
+# and none, 10 and about 400. A few handlers keep their session while they wait for Telegram
+# (during a flood wait, for seconds), so the pool must be larger than the updates handled side
+# by side (limits.concurrent_updates, checked in config_check.py): the outbox, the persistence
+# rounds and /healthz still get one. Whoever finds all busy waits its turn (pool_timeout, 30 s).
+POOL_SIZE = 10
 
 
 def create_engine(

@@ -84,6 +84,10 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
             "database.sqlite_synchronous = 'off' is not valid; expected one of: normal, full",
         ),
         ("[database]\npool_size = 0", "database.pool_size = 0 is not valid; expected 1 to 100"),
+        (
+            "[database]\nurl = 'postgresql+asyncpg://db/b'\npool_size = 8",
+            "database.pool_size = 8 is too small; expected more than limits.concurrent_updates (8)",
+        ),
         ("[areas]\nfile = 'nowhere.geojson'", "areas.file = 'nowhere.geojson': file not found"),
         ("[bot\n", "not valid TOML"),
         ("[requests]\nquiet_hours = '25:00-08:00'", "requests.quiet_hours = '25:00-08:00'"),
