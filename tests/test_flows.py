@@ -8,7 +8,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
-from bot.sandbox.telegram import FakeTelegram
+from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.base import utcnow
 from models.conversations import ConversationState, FlowData
 from tests.conftest import ADMIN_ID, BotRunner, eventually
@@ -66,16 +66,26 @@ async def test_each_step_of_a_flow_is_stored_once_its_update_is_handled(
     await eventually(stored, seconds=1.0)
 
 
+async def asking_with_old_menus(
+    telegram: FakeTelegram, menus: int
+) -> tuple[FakeUser, list[SentMessage]]:
+    """Return Ann, at /vraag's question, and settings menus she opened before it."""
+    ann = await onboarded(telegram, "Ann")
+    opened = []
+    for _ in range(menus):
+        await ann.send("/instellingen")
+        opened.append(await ann.next_message())
+    await ann.send("/vraag")
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    assert "Wat is je vraag?" in (await ann.next_message()).text
+    return ann, opened
+
+
 async def test_a_button_that_starts_a_flow_ends_the_flow_the_person_was_in(
     bot: Application, telegram: FakeTelegram
 ) -> None:
     """An old message's button opens another flow: the half-done one ends, as for a command."""
-    ann = await onboarded(telegram, "Ann")
-    await ann.send("/instellingen")
-    menu = await ann.next_message()
-    await ann.send("/vraag")
-    await ann.press(await ann.next_message(), "🛒 Boodschappen")
-    assert "Wat is je vraag?" in (await ann.next_message()).text
+    ann, (menu,) = await asking_with_old_menus(telegram, 1)
     await ann.press(menu, "🏘️ Wijk veranderen")  # the settings menu, from before /vraag
     wijken = await ann.next_message()
     await ann.next_message()  # the hint to share a location
@@ -126,14 +136,7 @@ async def test_an_old_button_that_opens_no_flow_leaves_the_flow_alone(
     bot: Application, telegram: FakeTelegram
 ) -> None:
     """ "Klaar" or "Meldingen" on an old settings menu end at once: /vraag goes on."""
-    ann = await onboarded(telegram, "Ann")
-    await ann.send("/instellingen")
-    menu = await ann.next_message()
-    await ann.send("/instellingen")
-    other_menu = await ann.next_message()
-    await ann.send("/vraag")
-    await ann.press(await ann.next_message(), "🛒 Boodschappen")
-    assert "Wat is je vraag?" in (await ann.next_message()).text
+    ann, (menu, other_menu) = await asking_with_old_menus(telegram, 2)
     await ann.press(menu, "Klaar")
     await telegram.wait_for(lambda: "bewaard" in menu.text)
     await ann.press(other_menu, "🔔 Meldingen")
