@@ -399,3 +399,34 @@ async def test_each_step_is_stored_with_its_own_update(
         flow = await session.get(FlowData, ann.id)
     assert flow is not None
     assert flow.data["ask"]["category"] == "klusje"
+
+
+async def test_changing_an_answer_from_the_preview_returns_to_the_preview(
+    bot: Application, telegram: FakeTelegram
+) -> None:
+    """ "Wijzigen" asks one question again (the text, then the wijk) and shows the preview."""
+    ann = await onboarded(telegram, "Ann")
+    await ann.send("/vraag")
+    await ann.press(await ann.next_message(), "🛒 Boodschappen")
+    await ann.next_message()
+    await ann.send("Wie kan morgen brood voor me halen?")
+    await ann.press(await ann.next_message(), "Morgen")
+    contact = await ann.next_message()
+    await ann.next_message()
+    await ann.press(contact, "💬 Via Telegram")
+    await ann.next_message()  # noted
+    preview = await ann.next_message()
+    await ann.press(preview, "✏️ Wijzigen")
+    await ann.press(await ann.next_message(), "Tekst")
+    assert "Wat is je vraag?" in (await ann.next_message()).text
+    await ann.send("Wie kan morgen melk voor me halen?")
+    preview = await ann.next_message()
+    assert "melk" in preview.text
+    assert "Zo ziet je vraag eruit" in preview.text
+    await ann.press(preview, "✏️ Wijzigen")
+    await ann.press(await ann.next_message(), "Wijk")
+    await ann.press(await ann.next_message(), "Noord")
+    preview = await ann.next_message()
+    assert "Noord" in preview.text
+    assert "melk" in preview.text
+    assert telegram.rejected() == []

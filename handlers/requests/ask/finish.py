@@ -13,7 +13,7 @@ from handlers.common import identify
 from handlers.keyboards import rows
 from handlers.onboarding import send_all
 from handlers.requests.ask.prompts import Step, draft_of, limits_of, stop_button
-from handlers.requests.ask.steps import answer_press, caller_of, prompt_for
+from handlers.requests.ask.steps import answer_press, caller_of, go_to
 from handlers.requests.notify import queue_outcome
 from handlers.wijk_picker import Messages
 from models.errors import NotFound
@@ -51,11 +51,7 @@ async def redo(update: Update, context: BuurtContext) -> Step:
         "contact": Step.CONTACT,
     }[context.match.group(1)]
     draft_of(context)["changing"] = True
-    async with context.session() as session:
-        caller = await identify(session, update, context)
-        messages = await prompt_for(session, step, caller, context)
-    await answer_press(update, context, messages)
-    return step
+    return await go_to(update, context, step)
 
 
 async def post(update: Update, context: BuurtContext) -> int:
