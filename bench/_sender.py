@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from telegram import Bot
 from telegram.ext import ExtBot
 
+from bot import loop
 from bot.clock import SystemClock
 from bot.delivery import Dispatcher
 from bot.ratelimit import RetryingRateLimiter
@@ -53,4 +54,4 @@ async def main(url: str, base_url: str, token: str, rate: int, in_flight: int) -
 
 if __name__ == "__main__":
     url, base, token, rate, in_flight = sys.argv[1:6]
-    asyncio.run(main(url, base, token, int(rate), int(in_flight)))
+    loop.run(main(url, base, token, int(rate), int(in_flight)))

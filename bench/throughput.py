@@ -8,10 +8,11 @@ p50/p95/p99 latency from the moment the fake queued an update to the bot's first
 person. In the same run, the same number of people send the same number of texts, one at a time
 each, to an echo bot on the same fake; the ratio Buurtbot/echo is the figure that travels.
 
-The target is set against a bare python-telegram-bot echo bot (`echo`, PTB's default httpx
-client). Buurtbot talks to Telegram over aiohttp (bot/transport.py), which is cheaper per call, so
-each round also runs the same echo bot on that transport (`echo/aiohttp`), and both ratios are
-printed: against bare PTB, and like for like on the same transport.
+The target is set against a bare python-telegram-bot echo bot (`echo`: PTB's default httpx
+client on asyncio's own event loop). Buurtbot talks to Telegram over aiohttp (bot/transport.py),
+which is cheaper per call, on uvloop where it is installed (bot/loop.py), so each round also runs
+the same echo bot on that transport and loop (`echo/ours`), and both ratios are printed: against
+bare PTB, and like for like.
 
     .venv/bin/python bench/throughput.py [--people 60] [--rounds 2] [--database-url ...]
 """
@@ -47,6 +48,7 @@ from fake_process import FakeProcess
 from sqlalchemy import select
 from telegram.ext import Application, ApplicationBuilder, MessageHandler, filters
 
+from bot import loop
 from bot.app import build_application
 from bot.config import BotConfig, LimitsConfig
 from bot.sandbox.areas import INSIDE_NOORD_EAST, write_area_files
@@ -290,19 +292,25 @@ def report(run: Run) -> None:
     )
 
 
-async def main(args: argparse.Namespace) -> None:
-    """Alternate Buurtbot and the two echo runs and print the ratios."""
+def main(args: argparse.Namespace) -> None:
+    """Alternate Buurtbot and the two echo runs and print the ratios.
+
+    Each run has an event loop of its own: Buurtbot's the one `buurtbot run` uses (bot/loop.py,
+    uvloop where installed), the bare echo bot asyncio's own, as a bare PTB bot would have, and
+    the like-for-like echo bot Buurtbot's. The fake keeps asyncio's loop in every run.
+    """
     with tempfile.TemporaryDirectory(prefix="buurtbot-throughput-") as tmp:
         folder = Path(tmp)
         areas = write_area_files(folder)
         databases = Databases(folder, args.database_url)
+        config = BotConfig(rate_limiter=False)
 
         async def buurtbot(fake: FakeTelegram) -> tuple[Any, Any]:
             url = await databases.fresh()
-            config = buurtbot_config(fake, url, areas, BotConfig(rate_limiter=False))
+            bot_config = buurtbot_config(fake, url, areas, config)
             # Simulated people act far faster than anyone types: the per-person limit stays off.
-            config = replace(config, limits=LimitsConfig(updates_burst=100_000))
-            app = build_application(config)
+            bot_config = replace(bot_config, limits=LimitsConfig(updates_burst=100_000))
+            app = build_application(bot_config)
 
             async def prepare(_users: list[FakeUser]) -> None:
                 await link_the_group(url, await group_id(fake))
@@ -312,9 +320,19 @@ async def main(args: argparse.Namespace) -> None:
         async def buurtbot_mix(fake: FakeTelegram) -> tuple[int, float, int]:
             return await mix_in_linked_group(fake, args.people)
 
+        def run(name: str, build: BotFactory, load: Any, kind: str) -> Run:
+            if args.fake_process:
+                return loop.run(measure_apart(name, build, load[1]), kind)
+            return loop.run(measure(name, build, load[0]), kind)
+
+        ours_loop = config.event_loop
         where = args.database_url.split("@")[-1] if args.database_url else "SQLite"
         apart = "the fake in its own process" if args.fake_process else "the fake in a thread"
-        print(f"{args.people} residents at once, realistic mix, limiter off, {where}, {apart}")
+        loop_name = loop.loop_factory(ours_loop).__module__.split(".")[0]
+        print(
+            f"{args.people} residents at once, realistic mix, limiter off, {where}, {apart}; "
+            f"Buurtbot and echo/ours on {loop_name}, echo on asyncio"
+        )
         columns = (
             "updates",
             "wall s",
@@ -330,35 +348,31 @@ async def main(args: argparse.Namespace) -> None:
         rounds = []
         try:
             for number in range(1, args.rounds + 1):
-                if args.fake_process:
-                    mix = ("mix", {"people": args.people})
-                    ours = await measure_apart(f"buurtbot #{number}", buurtbot, mix)
-                else:
-                    ours = await measure(f"buurtbot #{number}", buurtbot, buurtbot_mix)
+                mix = (buurtbot_mix, ("mix", {"people": args.people}))
+                ours = run(f"buurtbot #{number}", buurtbot, mix, ours_loop)
                 per_person = max(1, round(ours.updates / args.people))
 
                 async def echo_run(fake: FakeTelegram, n: int = per_person) -> Load:
                     return await echo_load(fake, args.people, n)
 
-                if args.fake_process:
-                    texts = ("echo", {"people": args.people, "per_person": per_person})
-                    bare = await measure_apart(f"echo #{number}", echo_bot, texts)
-                    same = await measure_apart(f"echo/aiohttp #{number}", aiohttp_echo_bot, texts)
-                else:
-                    bare = await measure(f"echo #{number}", echo_bot, echo_run)
-                    same = await measure(f"echo/aiohttp #{number}", aiohttp_echo_bot, echo_run)
-                for run in (ours, bare, same):
-                    report(run)
+                texts = (echo_run, ("echo", {"people": args.people, "per_person": per_person}))
+                bare = run(f"echo #{number}", echo_bot, texts, "asyncio")
+                same = run(f"echo/ours #{number}", aiohttp_echo_bot, texts, ours_loop)
+                for one in (ours, bare, same):
+                    report(one)
                 rounds.append((ours, bare, same))
         finally:
-            await databases.close()
+            loop.run(databases.close(), "asyncio")
         bare_ratio = statistics.median(o.rate / b.rate for o, b, _ in rounds)
         same_ratio = statistics.median(o.rate / s.rate for o, _, s in rounds)
         n = len(rounds)
         print(
-            f"ratio buurtbot/echo (bare PTB, httpx), updates/s (median of {n}): {bare_ratio:.2f}x"
+            f"ratio buurtbot/echo (bare PTB: httpx, asyncio), updates/s (median of {n}): "
+            f"{bare_ratio:.2f}x"
         )
-        print(f"ratio buurtbot/echo/aiohttp (same transport) (median of {n}): {same_ratio:.2f}x")
+        print(
+            f"ratio buurtbot/echo/ours (same transport and loop) (median of {n}): {same_ratio:.2f}x"
+        )
         # Buurtbot answers most updates with several calls (answer the button, edit it, send the
         # next step), the echo bot with one: the same ratio per Bot API call made.
         per_call = statistics.median((o.calls / o.wall) / (b.calls / b.wall) for o, b, _ in rounds)
@@ -387,4 +401,4 @@ if __name__ == "__main__":
         action="store_true",
         help="run the fake and its people in a process of their own, not in a thread",
     )
-    asyncio.run(main(parser.parse_args()))
+    main(parser.parse_args())

@@ -23,6 +23,7 @@ from bot.config_sections import (
     WebhookConfig,
 )
 from bot.i18n import LANGUAGES
+from bot.loop import EVENT_LOOPS, uvloop_installed
 from models.db import SQLITE_SYNCHRONOUS
 
 _TOKEN_RE = re.compile(r"^\d+:[A-Za-z0-9_-]{1,}$")
@@ -47,6 +48,16 @@ def validate(config: Config, where: str) -> None:
     if bot.max_retries < 0 or bot.max_retries > 10:
         raise ConfigError(
             f"{where}: bot.max_retries = {bot.max_retries} is not valid; expected 0 to 10"
+        )
+    if bot.event_loop not in EVENT_LOOPS:
+        raise ConfigError(
+            f"{where}: bot.event_loop = {bot.event_loop!r} is not valid; "
+            f"expected one of: {', '.join(EVENT_LOOPS)}"
+        )
+    if bot.event_loop == "uvloop" and not uvloop_installed():
+        raise ConfigError(
+            f"{where}: bot.event_loop = 'uvloop', but uvloop is not installed here "
+            "(it exists for Linux and macOS); install it, or use 'auto' or 'asyncio'"
         )
     if any(a <= 0 for a in bot.admins):
         raise ConfigError(

@@ -41,6 +41,8 @@ class BotConfig:
     admins: tuple[int, ...] = ()
     rate_limiter: bool = True
     max_retries: int = 3
+    # "auto" (uvloop where installed), "uvloop" or "asyncio" (bot/loop.py says why).
+    event_loop: str = "auto"
 
     @property
     def tz(self) -> ZoneInfo:

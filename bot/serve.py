@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from telegram import Update
 from telegram.ext import Application
 
+from bot import loop
 from bot.config import Config
 from bot.context import Services
 from bot.leader import Leadership, Role, leadership_for
@@ -54,7 +55,7 @@ def run(
     receive: Receive | None = None,
 ) -> int:
     """Serve until stopped; return the exit code (blocking)."""
-    return asyncio.run(serve(application, config, leadership, receive))
+    return loop.run(serve(application, config, leadership, receive), config.bot.event_loop)
 
 
 async def serve(
@@ -72,10 +73,10 @@ async def serve(
     # Before waiting: a standby answers /healthz too (and says it is a standby).
     await start_monitoring(application, config)
     stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
+    running = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
     for sig in signals:
-        loop.add_signal_handler(sig, stop.set)
+        running.add_signal_handler(sig, stop.set)
     try:
         if not await leadership.acquire(stop):
             _LOGGER.info("Standby stopped")
@@ -85,7 +86,7 @@ async def serve(
         await leadership.release()
         await stop_monitoring(application)
         for sig in signals:
-            loop.remove_signal_handler(sig)
+            running.remove_signal_handler(sig)
 
 
 async def _lead(

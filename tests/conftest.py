@@ -33,6 +33,7 @@ from bot.config import (
     RequestsConfig,
     TelegramConfig,
 )
+from bot.loop import loop_factory, uvloop_installed
 from bot.sandbox.areas import write_area_files
 from bot.sandbox.polling import start_polling, stop_polling
 from bot.sandbox.telegram import FakeTelegram
@@ -45,11 +46,17 @@ UTRECHT = SHARED / "data" / "utrecht"
 ADMIN_ID = 900_000_001
 
 
+def pytest_asyncio_loop_factories(config: pytest.Config, item: pytest.Item) -> dict:
+    """Run every test on the event loop the bot runs on (bot/loop.py: uvloop where installed)."""
+    return {"loop": loop_factory()}
+
+
 def pytest_report_header(config: pytest.Config) -> str:
-    """Say which database the run uses."""
+    """Say which database and which event loop the run uses."""
+    loop = f"event loop: {'uvloop' if uvloop_installed() else 'asyncio'}"
     if PG_URL:
-        return f"database: PostgreSQL ({PG_URL.split('@')[-1]})"
-    return "database: SQLite (set BUURTBOT_TEST_DATABASE_URL to run against PostgreSQL)"
+        return f"database: PostgreSQL ({PG_URL.split('@')[-1]}); {loop}"
+    return f"database: SQLite (set BUURTBOT_TEST_DATABASE_URL to run against PostgreSQL); {loop}"
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

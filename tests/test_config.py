@@ -68,6 +68,10 @@ def test_environment_overrides_token_and_database(tmp_path: Path) -> None:
         ),
         ("[bot]\nadmins = 5", "expected a list of Telegram user ids"),
         ("[bot]\nlanguage = 'nl'", "unknown key bot.language"),
+        (
+            "[bot]\nevent_loop = 'trio'",
+            "bot.event_loop = 'trio' is not valid; expected one of: auto, uvloop, asyncio",
+        ),
         ("[telegrm]\ntoken = '1:a'", "unknown section [telegrm]"),
         ("[telegram]\ntoken = 'secret-but-wrong'", "does not look like a bot token"),
         (

@@ -24,6 +24,7 @@ from typing import Self
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
+from bot import loop
 from bot.app import build_application
 from bot.clock import ShiftedClock
 from bot.config import (
@@ -174,7 +175,7 @@ def run(options: DemoOptions) -> int:
     started = time.monotonic()
     demo = Demo(options)
     migrate_database(demo.database_url)
-    return asyncio.run(_serve(demo, started))
+    return loop.run(_serve(demo, started))
 
 
 async def _serve(demo: Demo, started: float) -> int:
