@@ -70,27 +70,28 @@ async def receive_note(update: Update, context: BuurtContext) -> State | int:
         if request_id is None:
             return ConversationHandler.END
         if not text:
-            await send(message.chat, context, t("queue.note_empty"))
-            return State.TEXT
-        if len(text) > NOTE_MAX:
-            await send(
-                message.chat, context, t("queue.note_too_long", max=NOTE_MAX, length=len(text))
-            )
-            return State.TEXT
-        try:
-            roles = caller.roles
-            await add_note(
-                session,
-                request_id=request_id,
-                by=caller.person,
-                roles=roles,
-                text=text,
-                now=context.now(),
-            )
-        except DomainError as exc:
-            reply = error_text(t, exc)
+            again = t("queue.note_empty")
+        elif len(text) > NOTE_MAX:
+            again = t("queue.note_too_long", max=NOTE_MAX, length=len(text))
         else:
-            reply = t("queue.note_saved", number=request_id)
+            again = None
+            try:
+                await add_note(
+                    session,
+                    request_id=request_id,
+                    by=caller.person,
+                    roles=caller.roles,
+                    text=text,
+                    now=context.now(),
+                )
+            except DomainError as exc:
+                reply = error_text(t, exc)
+            else:
+                reply = t("queue.note_saved", number=request_id)
+    # Telegram is called once the transaction is over: a slow send holds no connection.
+    if again is not None:
+        await send(message.chat, context, again)
+        return State.TEXT
     context.user_data.pop(DRAFT, None)
     await send(message.chat, context, reply)
     return ConversationHandler.END

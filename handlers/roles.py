@@ -71,8 +71,10 @@ async def start_role(update: Update, context: BuurtContext) -> None:
         await message.reply_text(t("role.not_allowed"))
         return
     replied = message.reply_to_message
-    target: Person | None = None
     async with context.session() as session:
+        target: Person | None = None
+        # What to say when there is nobody to show the menu of: a text and its buttons.
+        instead: tuple[str, InlineKeyboardMarkup | None] | None = None
         if replied is not None and replied.from_user and not replied.from_user.is_bot:
             user = replied.from_user
             target = await touch_person(
@@ -85,19 +87,21 @@ async def start_role(update: Update, context: BuurtContext) -> None:
         elif context.args:
             target = await find_by_username(session, context.args[0])
             if target is None:
-                await message.reply_text(t("role.unknown_person", name=context.args[0][:64]))
-                return
+                instead = (t("role.unknown_person", name=context.args[0][:64]), None)
         elif is_private(update):
             people = await recent_people(session)
             buttons = [
                 InlineKeyboardButton(_name(p)[:60], callback_data=f"rol:p:{p.id}") for p in people
             ]
-            await message.reply_text(t("role.choose_person"), reply_markup=rows(buttons, 1))
-            return
+            instead = (t("role.choose_person"), rows(buttons, 1))
         else:
-            await message.reply_text(t("role.how_in_group"))
-            return
-        text, markup = await _menu(session, t, target)
+            instead = (t("role.how_in_group"), None)
+        if target is not None:
+            text, markup = await _menu(session, t, target)
+    # Telegram is called once the transaction is over: a slow send holds no connection.
+    if instead is not None:
+        await message.reply_text(instead[0], reply_markup=instead[1])
+        return
     if is_private(update):
         await message.reply_text(text, reply_markup=markup)
         return
@@ -171,11 +175,12 @@ async def show_person(update: Update, context: BuurtContext) -> None:
     wijken = query.data is not None and query.data.startswith("rol:w:")
     async with context.session() as session:
         person = await session.get(Person, int(context.match.group(1)))
-        if person is None:
-            await query.answer(caller.t("error.not_found"))
-            return
-        build = _wijk_menu if wijken else _menu
-        text, markup = await build(session, caller.t, person)
+        if person is not None:
+            build = _wijk_menu if wijken else _menu
+            text, markup = await build(session, caller.t, person)
+    if person is None:
+        await query.answer(caller.t("error.not_found"))
+        return
     await query.answer()
     await _edit(update, text, markup)
 

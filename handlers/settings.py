@@ -17,6 +17,7 @@ from telegram.ext import (
 )
 
 from bot.commands import CANCEL, SETTINGS
+from bot.config import Config
 from bot.context import BuurtContext
 from bot.i18n import Html, translator
 from handlers import onboarding, subscriptions
@@ -74,53 +75,67 @@ async def press_settings_button(update: Update, context: BuurtContext) -> State 
     parts = query.data.split(":")[1:]
     async with context.session() as session:
         caller = await identify(session, update, context)
-        if await onboarding_step(session, caller.person) is not None:
-            await query.answer(caller.t("button.already_done"))
-            await close_buttons(update)
-            return ConversationHandler.END
-        t = caller.t
-        next_state, messages, note = State.MENU, [], None
-        match parts:
-            case ["lang"]:
-                messages = [(t("language.choose"), language_keyboard("set:lang:"))]
-            case ["lang", ("nl" | "en") as language]:
-                set_language(caller.person, language)
-                caller = replace(caller, t=translator(language))
-                note = caller.t("language.saved")
-                messages = await menu_messages(session, caller)
-            case ["wijk"] | ["wijken"]:
-                messages = await wijk_prompt(session, t, "set")
-                next_state = State.WIJK
-            case ["wijk", wijk_id, *rest] if wijk_id.isdigit() and _digits(rest):
-                try:
-                    wijk, _ = await set_home_area(
-                        session,
-                        caller.person,
-                        wijk_id=int(wijk_id),
-                        buurt_id=int(rest[0]) if rest else None,
-                    )
-                except NotFound:
-                    note = t("error.not_found")
-                    messages = await wijk_prompt(session, t, "set")
-                    next_state = State.WIJK
-                else:
-                    note = t("wijk.saved", wijk=wijk.name)
-                    messages = [(note, ReplyKeyboardRemove())]
-                    note = None
-                    messages += await menu_messages(session, caller)
-            case ["notify"]:
-                messages = await subscriptions.menu_messages(session, caller, context.config)
-                next_state = ConversationHandler.END
-            case ["close"]:
-                next_state = ConversationHandler.END
-                note = t("settings.closed")
-            case _:
-                await query.answer(t("button.stale"))
-                return ConversationHandler.END
+        unfinished = await onboarding_step(session, caller.person) is not None
+        outcome = None if unfinished else await _apply(session, caller, parts, context.config)
+    # Telegram is called once the transaction is over: a slow answer holds no connection.
+    if unfinished:
+        await query.answer(caller.t("button.already_done"))
+        await close_buttons(update)
+        return ConversationHandler.END
+    if outcome is None:
+        await query.answer(caller.t("button.stale"))
+        return ConversationHandler.END
+    next_state, messages, note = outcome
     await query.answer()
     await close_buttons(update, note)
     await send_all(update, context, messages)
     return next_state
+
+
+async def _apply(
+    session: AsyncSession, caller: Caller, parts: list[str], config: Config
+) -> tuple[State | int, Messages, str | None] | None:
+    """Apply one settings button; return the next state, what to send and a note for the old
+    menu, or None for a button that is old or tampered with."""
+    t = caller.t
+    next_state: State | int = State.MENU
+    messages: Messages = []
+    note = None
+    match parts:
+        case ["lang"]:
+            messages = [(t("language.choose"), language_keyboard("set:lang:"))]
+        case ["lang", ("nl" | "en") as language]:
+            set_language(caller.person, language)
+            caller = replace(caller, t=translator(language))
+            note = caller.t("language.saved")
+            messages = await menu_messages(session, caller)
+        case ["wijk"] | ["wijken"]:
+            messages = await wijk_prompt(session, t, "set")
+            next_state = State.WIJK
+        case ["wijk", wijk_id, *rest] if wijk_id.isdigit() and _digits(rest):
+            try:
+                wijk, _ = await set_home_area(
+                    session,
+                    caller.person,
+                    wijk_id=int(wijk_id),
+                    buurt_id=int(rest[0]) if rest else None,
+                )
+            except NotFound:
+                note = t("error.not_found")
+                messages = await wijk_prompt(session, t, "set")
+                next_state = State.WIJK
+            else:
+                messages = [(t("wijk.saved", wijk=wijk.name), ReplyKeyboardRemove())]
+                messages += await menu_messages(session, caller)
+        case ["notify"]:
+            messages = await subscriptions.menu_messages(session, caller, config)
+            next_state = ConversationHandler.END
+        case ["close"]:
+            next_state = ConversationHandler.END
+            note = t("settings.closed")
+        case _:
+            return None
+    return next_state, messages, note
 
 
 def _digits(rest: list[str]) -> bool:

@@ -22,6 +22,7 @@ from models.subscriptions import (
     DIGEST_HOURS,
     QUIET_CHOICES,
     Choices,
+    Subscription,
     choices,
     delivery_time,
     digest_slot,
@@ -138,47 +139,61 @@ async def press(update: Update, context: BuurtContext) -> None:
     assert query is not None
     assert query.data is not None
     parts = query.data.split(":")[1:]
-    show_wijken = False
+    note = None
     async with context.session() as session:
         caller = await identify(session, update, context)
         sub = await get_or_create(session, caller.person)
         wijken = await list_wijken(session)
         chosen = choices(caller.person, sub, context.config.requests.quiet_hours)
-        match parts:
-            case ["theme", theme] if theme in THEMES:
-                picked = set(chosen.themes or THEMES) ^ {theme}
-                sub.themes = [] if picked >= set(THEMES) else sorted(picked)
-            case ["mode", "now"]:
-                sub.digest_hour = None
-            case ["mode", "daily"]:
-                sub.digest_hour = chosen.digest_hour or DEFAULT_DIGEST_HOUR
-            case ["hour", hour] if hour.isdigit() and int(hour) in DIGEST_HOURS:
-                sub.digest_hour = int(hour)
-            case ["quiet", index] if index.isdigit() and int(index) < len(QUIET_CHOICES):
-                sub.quiet_hours = QUIET_CHOICES[int(index)]
-            case ["activities"]:
-                sub.activities = not sub.activities
-            case ["wijken"] | ["main"]:
-                show_wijken = parts == ["wijken"]
-            case ["wijk", wijk_id] if wijk_id.isdigit() and int(wijk_id) in {w.id for w in wijken}:
-                picked_wijken = set(chosen.wijk_ids) ^ {int(wijk_id)}
-                sub.wijk_ids = sorted(picked_wijken)
-                show_wijken = True
-            case ["done"]:
-                await query.answer(caller.t("settings.closed"))
-                await close_buttons(update)
-                return
-            case _:
-                await query.answer(caller.t("button.stale"))
-                return
-        await session.flush()
-        chosen = choices(caller.person, sub, context.config.requests.quiet_hours)
-        now, tz = context.now(), context.config.bot.tz
-        note = None
-        if parts[0] in ("mode", "hour", "quiet"):  # when it goes out changed
-            await retime_digest(session, caller.person, chosen, now, tz)
-            note = _quiet_note(caller.t, chosen, now, tz)
+        shown = _apply(parts, sub, chosen, wijken)
+        if shown in ("main", "wijken"):
+            await session.flush()
+            chosen = choices(caller.person, sub, context.config.requests.quiet_hours)
+            now, tz = context.now(), context.config.bot.tz
+            if parts[0] in ("mode", "hour", "quiet"):  # when it goes out changed
+                await retime_digest(session, caller.person, chosen, now, tz)
+                note = _quiet_note(caller.t, chosen, now, tz)
+    # Telegram is called once the transaction is over: a flood wait holds no connection.
+    if shown == "done":
+        await query.answer(caller.t("settings.closed"))
+        await close_buttons(update)
+        return
+    if shown == "stale":
+        await query.answer(caller.t("button.stale"))
+        return
+    show_wijken = shown == "wijken"
     await query.answer(note)
     await query.edit_message_reply_markup(
         reply_markup=keyboard(caller.t, chosen, wijken, show_wijken=show_wijken)
     )
+
+
+def _apply(parts: list[str], sub: Subscription, chosen: Choices, wijken: list[Wijk]) -> str:
+    """Apply one pressed choice to sub; return what to show next: "main" or "wijken" (the
+    buttons, redrawn), "done" (close them) or "stale" (an old or tampered button)."""
+    match parts:
+        case ["theme", theme] if theme in THEMES:
+            picked = set(chosen.themes or THEMES) ^ {theme}
+            sub.themes = [] if picked >= set(THEMES) else sorted(picked)
+        case ["mode", "now"]:
+            sub.digest_hour = None
+        case ["mode", "daily"]:
+            sub.digest_hour = chosen.digest_hour or DEFAULT_DIGEST_HOUR
+        case ["hour", hour] if hour.isdigit() and int(hour) in DIGEST_HOURS:
+            sub.digest_hour = int(hour)
+        case ["quiet", index] if index.isdigit() and int(index) < len(QUIET_CHOICES):
+            sub.quiet_hours = QUIET_CHOICES[int(index)]
+        case ["activities"]:
+            sub.activities = not sub.activities
+        case ["wijken"]:
+            return "wijken"
+        case ["main"]:
+            return "main"
+        case ["wijk", wijk_id] if wijk_id.isdigit() and int(wijk_id) in {w.id for w in wijken}:
+            sub.wijk_ids = sorted(set(chosen.wijk_ids) ^ {int(wijk_id)})
+            return "wijken"
+        case ["done"]:
+            return "done"
+        case _:
+            return "stale"
+    return "main"

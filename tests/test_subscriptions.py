@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from telegram.ext import Application
 
 from bot.sandbox.telegram import FakeTelegram, FakeUser, SentMessage
 from models.people import Role
+from models.subscriptions import Subscription
 from tests.conftest import BotRunner, FakeClock
 from tests.people import give_role, onboarded
 from tests.test_activities import create_activity
@@ -114,4 +116,38 @@ async def test_the_person_picks_the_daily_moment_kept_across_a_restart_and_quiet
     await asyncio.sleep(1.5)
     assert cem.messages[-1] is daily  # once that day
     assert len(dewi.messages) == dewi_seen + 1
+    assert telegram.rejected() == []
+
+
+async def test_wijken_tampered_buttons_and_closing(
+    bot: Application, telegram: FakeTelegram, sessionmaker: async_sessionmaker[AsyncSession]
+) -> None:
+    ann = await onboarded(telegram, "Ann")  # home wijk Noord: hears of Noord by default
+    menu = await open_notifications(ann)
+    await ann.press(menu, "🏘️ Wijken kiezen")
+    await telegram.wait_for(lambda: "Terug" in menu.button_texts)
+    assert "✓ Noord" in menu.button_texts
+    await ann.press(menu, "Zuid-Oost & <Meer>")  # a name with HTML's characters in it
+    await telegram.wait_for(lambda: "✓ Zuid-Oost & <Meer>" in menu.button_texts)
+    assert "Terug" in menu.button_texts  # still the wijken
+    async with sessionmaker() as session:
+        chosen = await session.scalar(select(Subscription.wijk_ids))
+    assert chosen is not None
+    assert len(chosen) == 2
+
+    before = list(menu.button_texts)
+    for data in ("sub:quiet:99", "sub:wijk:999999", "sub:hour:3", "sub:nonsense", "sub:"):
+        answered = len(ann.answers)
+        await ann.press_data(menu, data)
+        await telegram.wait_for(lambda n=answered: len(ann.answers) > n)
+        assert ann.answers[-1]["text"] == "Deze knop werkt niet meer."
+    assert menu.button_texts == before  # nothing redrawn
+    async with sessionmaker() as session:
+        assert await session.scalar(select(Subscription.wijk_ids)) == chosen  # nothing changed
+
+    await ann.press(menu, "Terug")
+    await telegram.wait_for(lambda: "Klaar" in menu.button_texts)
+    await ann.press(menu, "Klaar")
+    await telegram.wait_for(lambda: not menu.buttons)
+    assert ann.answers[-1]["text"] == "Je instellingen zijn bewaard."
     assert telegram.rejected() == []

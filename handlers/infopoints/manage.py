@@ -255,12 +255,13 @@ async def create_point(update: Update, context: BuurtContext) -> int:
     t = caller.t
     async with context.session() as session:
         wijk = await get_wijk(session, int(context.match.group(1)))
-        if wijk is None:
-            await query.answer(t("error.not_found"))
-            return ConversationHandler.END
-        point = await add_point(session, name=name, wijk_id=wijk.id)
-        text = details(t, point, context.now(), context.config.bot.tz)
-        keyboard = details_keyboard(t, point, admin=True)
+        if wijk is not None:
+            point = await add_point(session, name=name, wijk_id=wijk.id)
+            text = details(t, point, context.now(), context.config.bot.tz)
+            keyboard = details_keyboard(t, point, admin=True)
+    if wijk is None:
+        await query.answer(t("error.not_found"))
+        return ConversationHandler.END
     await query.answer()
     await close_buttons(update)
     await send_all(update, context, [(t("infopoint.added"), None), (text, keyboard)])

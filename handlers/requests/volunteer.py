@@ -135,6 +135,7 @@ async def press_profile(update: Update, context: BuurtContext) -> None:
             chosen = set(known)  # "everything" is stored as no list; toggling starts from all
         closing: Messages | None = None
         sub: InlineKeyboardMarkup | None = None
+        stale = False
         match parts[1:]:
             case ["cat", slug] if slug in known:
                 chosen ^= {slug}
@@ -187,12 +188,16 @@ async def press_profile(update: Update, context: BuurtContext) -> None:
                     volunteer = await save_volunteer(session, caller.person, categories=[])
                 closing = [(t("volunteer.saved"), None)]
             case _:
-                await query.answer(t("button.stale"))
-                return
-        if volunteer is not None and volunteer.active:
-            await grant_role(session, caller.person, Role.VOLUNTEER)
-        keyboard = sub or profile_keyboard(t, context, volunteer)
-        text = await profile_text(session, caller, context, volunteer)
+                stale = True
+        if not stale:
+            if volunteer is not None and volunteer.active:
+                await grant_role(session, caller.person, Role.VOLUNTEER)
+            keyboard = sub or profile_keyboard(t, context, volunteer)
+            text = await profile_text(session, caller, context, volunteer)
+    # Telegram is called once the transaction is over: a slow answer holds no connection.
+    if stale:
+        await query.answer(t("button.stale"))
+        return
     await query.answer()
     if closing is not None:
         await close_buttons(update)
