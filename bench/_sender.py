@@ -1,6 +1,6 @@
 """The sender half of bench/broadcast.py: run the real outbox dispatcher until nothing is left.
 
-Usage: _sender.py DATABASE_URL BASE_URL TOKEN RATE IN_FLIGHT
+Usage: _sender.py DATABASE_URL BASE_URL TOKEN RATE IN_FLIGHT EVENT_LOOP
 """
 
 from __future__ import annotations
@@ -53,5 +53,5 @@ async def main(url: str, base_url: str, token: str, rate: int, in_flight: int) -
 
 
 if __name__ == "__main__":
-    url, base, token, rate, in_flight = sys.argv[1:6]
-    loop.run(main(url, base, token, int(rate), int(in_flight)))
+    url, base, token, rate, in_flight, event_loop = sys.argv[1:7]
+    loop.run(main(url, base, token, int(rate), int(in_flight)), event_loop)

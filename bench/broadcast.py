@@ -77,7 +77,7 @@ async def outcome(url: str) -> Counter[str]:
 
 
 async def start_sender(
-    fake: FakeTelegram, url: str, rate: int, in_flight: int
+    fake: FakeTelegram, url: str, rate: int, in_flight: int, event_loop: str
 ) -> asyncio.subprocess.Process:
     """Start bench/_sender.py against the fake."""
     script = str(ROOT / "bench" / "_sender.py")
@@ -89,6 +89,7 @@ async def start_sender(
         fake.token,
         str(rate),
         str(in_flight),
+        event_loop,
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
@@ -116,13 +117,13 @@ async def run(args: argparse.Namespace, *, crash: bool) -> dict[str, float]:
                 return sum(1 for m in fake.sent if m.text == TEXT)
 
             started = time.monotonic()
-            sender = await start_sender(fake, url, rate, args.in_flight)
+            sender = await start_sender(fake, url, rate, args.in_flight, args.event_loop)
             if crash:
                 await fake.wait_for(lambda: delivered() >= args.people // 2, timeout=args.timeout)
                 sender.send_signal(signal.SIGKILL)  # a crash: no goodbye, no cleanup
                 await sender.wait()
                 fake.fail_next("sendMessage", error_code=500, count=args.server_errors)
-                sender = await start_sender(fake, url, rate, args.in_flight)
+                sender = await start_sender(fake, url, rate, args.in_flight, args.event_loop)
             _, err = await asyncio.wait_for(sender.communicate(), timeout=args.timeout)
             if sender.returncode:
                 print(err.decode()[-2000:])
@@ -173,6 +174,7 @@ if __name__ == "__main__":
     parser.add_argument("--people", type=int, default=10_000)
     parser.add_argument("--scale", type=int, default=10, help="multiply Telegram's 30/s by this")
     parser.add_argument("--in-flight", type=int, default=20)
+    parser.add_argument("--event-loop", default="auto", help="the sender's: auto, uvloop, asyncio")
     parser.add_argument("--blocked-every", type=int, default=50, help="every Nth person blocked us")
     parser.add_argument(
         "--server-errors", type=int, default=20, help="5xx answers per sender start"
